@@ -1,0 +1,32 @@
+package dev.reactorfifo;
+
+import java.io.IOException;
+
+/**
+ * Every reader of the FIFO went away while lines were being written ({@code EPIPE}, or
+ * {@code POLLERR} while waiting for room in the pipe).
+ *
+ * <p>{@link #linesWritten()} counts the lines handed to the pipe before it broke. "Written" means
+ * accepted by the kernel, not read by anyone: lines still in the pipe's buffer when the last
+ * reader closed are lost with the pipe.
+ */
+public class BrokenPipeException extends IOException {
+
+    private static final long serialVersionUID = 1L;
+
+    private final long linesWritten;
+
+    /**
+     * @param message what broke, naming the path
+     * @param linesWritten how many whole lines were handed to the pipe before it broke
+     */
+    public BrokenPipeException(String message, long linesWritten) {
+        super(message);
+        this.linesWritten = linesWritten;
+    }
+
+    /** @return how many whole lines were handed to the pipe before it broke */
+    public long linesWritten() {
+        return linesWritten;
+    }
+}

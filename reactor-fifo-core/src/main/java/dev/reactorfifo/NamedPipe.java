@@ -1,0 +1,251 @@
+package dev.reactorfifo;
+
+import dev.reactorfifo.internal.BoundedFifoSink;
+import dev.reactorfifo.internal.FifoLifecycle;
+import dev.reactorfifo.internal.FifoLinesFlux;
+import dev.reactorfifo.internal.FifoWriteMono;
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.EnumSet;
+import java.util.Objects;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * A POSIX named pipe (FIFO) at a path: its lifecycle ({@link #create}, {@link #createIfAbsent},
+ * {@link #createTemp()}, {@link #deleteIfExists()}) and its use as a Reactor stream of lines
+ * ({@link #lines()}, {@link #writeLines}, {@link #sink()}).
+ *
+ * <p>A {@code NamedPipe} is an immutable handle to a path: it holds no descriptor. Every
+ * subscription to {@link #lines()} or {@link #writeLines} opens its own descriptor on its
+ * scheduler and closes it when it terminates or is cancelled.
+ *
+ * <pre>{@code
+ * NamedPipe pipe = NamedPipe.createIfAbsent(Path.of("/tmp/data_pipe"));
+ * pipe.lines()
+ *     .filter(line -> line.startsWith("ERROR"))
+ *     .subscribe(System.out::println);
+ * }</pre>
+ *
+ * <p>Linux is the primary target; macOS works where POSIX allows. On Windows, whose named pipes
+ * are a different thing, every method that touches the file system throws
+ * {@link UnsupportedOperationException}.
+ *
+ * <p>Security: anyone who can open the FIFO for writing can inject lines, and anyone who can open
+ * it for reading can take them; its permissions are the access control. New FIFOs are
+ * {@code rw-------} unless the caller asks otherwise, whatever the process umask (which is never
+ * changed).
+ */
+public final class NamedPipe {
+
+    private static final Set<PosixFilePermission> OWNER_READ_WRITE =
+            EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+
+    private final Path path;
+    /** The private folder {@link #createTemp()} made around the FIFO, removed with it. */
+    private final @Nullable Path ownedDirectory;
+
+    private NamedPipe(Path path, @Nullable Path ownedDirectory) {
+        this.path = path;
+        this.ownedDirectory = ownedDirectory;
+    }
+
+    /**
+     * A handle to a FIFO that is expected to exist at {@code path}. No I/O: a missing path or a
+     * path that is not a FIFO is reported when the pipe is read or written.
+     */
+    public static NamedPipe of(Path path) {
+        return new NamedPipe(Objects.requireNonNull(path, "path"), null);
+    }
+
+    /**
+     * Creates a FIFO readable and writable by its owner only ({@code rw-------}).
+     *
+     * @throws FileAlreadyExistsException if anything exists at {@code path}
+     * @throws NoSuchFileException if the parent folder does not exist
+     * @throws AccessDeniedException if the parent folder is not writable
+     * @throws UnsupportedOperationException without native POSIX support (Windows)
+     */
+    public static NamedPipe create(Path path) throws IOException {
+        return create(path, OWNER_READ_WRITE);
+    }
+
+    /**
+     * Creates a FIFO with exactly {@code permissions}, whatever the process umask: {@code mkfifo}
+     * followed by {@code chmod}. The umask is never changed.
+     *
+     * @throws FileAlreadyExistsException if anything exists at {@code path}
+     * @throws NoSuchFileException if the parent folder does not exist
+     * @throws AccessDeniedException if the parent folder is not writable
+     * @throws UnsupportedOperationException without native POSIX support (Windows)
+     */
+    public static NamedPipe create(Path path, Set<PosixFilePermission> permissions) throws IOException {
+        Objects.requireNonNull(path, "path");
+        Objects.requireNonNull(permissions, "permissions");
+        FifoLifecycle.create(path.toString(), FifoLifecycle.mode(permissions));
+        return new NamedPipe(path, null);
+    }
+
+    /** {@link #createIfAbsent(Path, Set)} with {@code rw-------}. */
+    public static NamedPipe createIfAbsent(Path path) throws IOException {
+        return createIfAbsent(path, OWNER_READ_WRITE);
+    }
+
+    /**
+     * Creates a FIFO as {@link #create(Path, Set)} does, or reuses the one already at
+     * {@code path}, but only if this user owns it and its permissions are no wider than
+     * {@code permissions}: a FIFO planted in a shared folder by someone else could inject or
+     * steal lines.
+     *
+     * @throws NotAFifoException if something other than a FIFO exists at {@code path}
+     * @throws FileSystemException if the existing FIFO belongs to another user or is more widely
+     *     accessible than requested
+     */
+    public static NamedPipe createIfAbsent(Path path, Set<PosixFilePermission> permissions) throws IOException {
+        Objects.requireNonNull(path, "path");
+        Objects.requireNonNull(permissions, "permissions");
+        FifoLifecycle.createIfAbsent(path.toString(), FifoLifecycle.mode(permissions));
+        return new NamedPipe(path, null);
+    }
+
+    /**
+     * Creates a {@code rw-------} FIFO named {@code fifo} inside a fresh private ({@code rwx------})
+     * temporary folder; {@link #deleteIfExists()} removes both.
+     */
+    public static NamedPipe createTemp() throws IOException {
+        Path directory = FifoLifecycle.createPrivateTempDirectory();
+        Path fifo = directory.resolve("fifo");
+        try {
+            FifoLifecycle.create(fifo.toString(), FifoLifecycle.mode(OWNER_READ_WRITE));
+        } catch (IOException | RuntimeException e) {
+            FifoLifecycle.deleteDirectoryQuietly(directory, e);
+            throw e;
+        }
+        return new NamedPipe(fifo, directory);
+    }
+
+    /** @return the path of the FIFO */
+    public Path path() {
+        return path;
+    }
+
+    /**
+     * Deletes the FIFO (and the private folder of {@link #createTemp()}). Open descriptors keep
+     * working: the pipe lives on until its last descriptor closes, but nobody can open it anew.
+     *
+     * @return {@code true} if a FIFO was deleted, {@code false} if nothing was there
+     * @throws NotAFifoException if {@code path} is something else (which is left in place)
+     */
+    public boolean deleteIfExists() throws IOException {
+        boolean deleted = FifoLifecycle.deleteIfExists(path.toString());
+        if (ownedDirectory != null) {
+            java.nio.file.Files.deleteIfExists(ownedDirectory);
+        }
+        return deleted;
+    }
+
+    /** {@link #lines(ReadOptions)} with {@link ReadOptions#defaults()}. */
+    public Flux<String> lines() {
+        return lines(ReadOptions.defaults());
+    }
+
+    /**
+     * The lines written into the FIFO, as a cold Flux: each subscriber opens its own read end.
+     * Two subscribers to the same FIFO compete for its bytes (the kernel splits them between the
+     * descriptors, tearing lines); use {@code share()} to fan one stream out.
+     *
+     * <p><b>Threads.</b> Subscribing never blocks. Opening, waiting for a writer or for data, and
+     * reading run on {@code options.scheduler()}, and {@code onNext}, {@code onComplete} and
+     * {@code onError} are called on that scheduler's thread, a batch of lines per read without a
+     * thread hop per line. With no demand no thread is held and nothing is read, so a fast writer
+     * blocks on the full pipe: backpressure crosses the process boundary.
+     *
+     * <p><b>Lines.</b> Terminators are those of {@code BufferedReader.readLine}: {@code \n},
+     * {@code \r\n} or a lone {@code \r}; they are not part of the line. At the last writer's EOF
+     * an unterminated fragment is emitted as the final line, then the Flux completes (or, with
+     * {@link ReadOptions#follow(boolean) follow(true)}, waits for the next writer).
+     *
+     * <p><b>Cancellation</b> at any moment releases the thread and closes the descriptor promptly,
+     * without touching other processes using the FIFO.
+     *
+     * <p><b>Errors</b>, each naming the path: {@link NoSuchFileException} (also when the path is
+     * gone as follow mode reopens), {@link NotAFifoException}, {@link AccessDeniedException},
+     * {@link LineTooLongException}, {@link MalformedLineException} (with {@code REPORT}),
+     * {@link IllegalStateException} for a non-blocking scheduler,
+     * {@link UnsupportedOperationException} without native POSIX support.
+     */
+    public Flux<String> lines(ReadOptions options) {
+        Objects.requireNonNull(options, "options");
+        return new FifoLinesFlux(path.toString(), options);
+    }
+
+    /** {@link #writeLines(Publisher, WriteOptions)} with {@link WriteOptions#defaults()}. */
+    public Mono<Void> writeLines(Publisher<String> lines) {
+        return writeLines(lines, WriteOptions.defaults());
+    }
+
+    /**
+     * Writes each element of {@code lines}, followed by {@code \n}, into the FIFO. Cold: nothing
+     * happens before subscription; each subscription opens its own write end.
+     *
+     * <p><b>Threads.</b> Opening, waiting for a reader or for room in the pipe, and writing run on
+     * {@code options.scheduler()}. Lines already available are coalesced into one
+     * {@code write(2)}; when the upstream has nothing more for the moment the batch is written at
+     * once, so a lone line is never held back. Lines are requested only as fast as the pipe
+     * accepts them: a slow reader slows the upstream.
+     *
+     * <p><b>Completion.</b> The Mono completes after the upstream completed, every line was
+     * handed to the pipe and the descriptor closed. Handed to the pipe is not read by anyone.
+     *
+     * <p><b>Errors</b>, each naming the path: {@link NoReaderException} (with
+     * {@code awaitReader(false)}), {@link BrokenPipeException} when the reader goes away (the
+     * upstream is cancelled), {@link IllegalArgumentException} for a line containing {@code \n}
+     * or {@code \r} (none of its bytes is written),
+     * {@link java.nio.charset.CharacterCodingException} for a character the charset cannot
+     * encode, the path errors of {@link #lines(ReadOptions)}, and upstream errors (after the
+     * descriptor is closed).
+     */
+    public Mono<Void> writeLines(Publisher<String> lines, WriteOptions options) {
+        Objects.requireNonNull(lines, "lines");
+        Objects.requireNonNull(options, "options");
+        return new FifoWriteMono(Flux.from(lines), path.toString(), options);
+    }
+
+    /** {@link #sink(WriteOptions)} with {@link WriteOptions#defaults()}. */
+    public FifoSink sink() {
+        return sink(WriteOptions.defaults());
+    }
+
+    /**
+     * A push-style writer: lines emitted into it are queued (at most
+     * {@link WriteOptions#bufferSize(int)}) and written by {@link #writeLines}, which is
+     * subscribed at once: the FIFO is opened now, on the options' scheduler.
+     */
+    public FifoSink sink(WriteOptions options) {
+        Objects.requireNonNull(options, "options");
+        return new BoundedFifoSink(this, options);
+    }
+
+    @Override
+    public boolean equals(@Nullable Object o) {
+        return o instanceof NamedPipe && ((NamedPipe) o).path.equals(path);
+    }
+
+    @Override
+    public int hashCode() {
+        return path.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return "NamedPipe[" + path + ']';
+    }
+}

@@ -1,0 +1,186 @@
+package dev.reactorfifo;
+
+import dev.reactorfifo.internal.AsciiCompatibleCharsets;
+import java.nio.charset.Charset;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * How {@link NamedPipe#lines(ReadOptions)} reads a FIFO. Immutable: every wither returns a copy,
+ * so one instance can be shared between threads and subscriptions.
+ *
+ * <pre>{@code
+ * ReadOptions opts = ReadOptions.defaults().follow(true).maxLineLength(64 * 1024);
+ * }</pre>
+ */
+public final class ReadOptions {
+
+    /** Default {@link #maxLineLength()}: 1 MiB. */
+    public static final int DEFAULT_MAX_LINE_LENGTH = 1 << 20;
+    /** Default {@link #readBufferSize()}: 64 KiB, the default capacity of a Linux pipe. */
+    public static final int DEFAULT_READ_BUFFER_SIZE = 1 << 16;
+
+    private static final ReadOptions DEFAULTS = new ReadOptions(StandardCharsets.UTF_8,
+            DEFAULT_MAX_LINE_LENGTH, CodingErrorAction.REPLACE, false, null, DEFAULT_READ_BUFFER_SIZE);
+
+    private final Charset charset;
+    private final int maxLineLength;
+    private final CodingErrorAction malformedInput;
+    private final boolean follow;
+    private final @Nullable Scheduler scheduler;
+    private final int readBufferSize;
+
+    private ReadOptions(Charset charset, int maxLineLength, CodingErrorAction malformedInput,
+            boolean follow, @Nullable Scheduler scheduler, int readBufferSize) {
+        this.charset = charset;
+        this.maxLineLength = maxLineLength;
+        this.malformedInput = malformedInput;
+        this.follow = follow;
+        this.scheduler = scheduler;
+        this.readBufferSize = readBufferSize;
+    }
+
+    /**
+     * @return UTF-8, lines of at most 1 MiB, malformed input replaced by U+FFFD, complete at the
+     *     writers' EOF, on {@link Schedulers#boundedElastic()}, 64 KiB reads
+     */
+    public static ReadOptions defaults() {
+        return DEFAULTS;
+    }
+
+    /**
+     * The charset lines are decoded with. Lines are framed by scanning bytes for {@code \n} and
+     * {@code \r}, so only charsets that encode ASCII as single ASCII bytes are accepted (UTF-8,
+     * US-ASCII, ISO-8859-x, windows-125x...).
+     *
+     * @throws IllegalArgumentException for a charset that is not ASCII-compatible (UTF-16, UTF-32)
+     */
+    public ReadOptions charset(Charset charset) {
+        AsciiCompatibleCharsets.require(Objects.requireNonNull(charset, "charset"));
+        return new ReadOptions(charset, maxLineLength, malformedInput, follow, scheduler, readBufferSize);
+    }
+
+    /**
+     * The longest line accepted, in bytes without its terminator. A longer line fails the Flux
+     * with {@link LineTooLongException} as soon as the limit is passed; no more than the limit is
+     * ever buffered.
+     *
+     * @throws IllegalArgumentException if {@code bytes < 1}
+     */
+    public ReadOptions maxLineLength(int bytes) {
+        if (bytes < 1) {
+            throw new IllegalArgumentException("maxLineLength must be at least 1, was " + bytes);
+        }
+        return new ReadOptions(charset, bytes, malformedInput, follow, scheduler, readBufferSize);
+    }
+
+    /**
+     * What to do with bytes that are invalid in the charset: {@link CodingErrorAction#REPLACE}
+     * (the default) yields U+FFFD for them, {@link CodingErrorAction#REPORT} fails the Flux with a
+     * {@link MalformedLineException} naming the path and the line number.
+     *
+     * @throws IllegalArgumentException for {@link CodingErrorAction#IGNORE}, which would drop
+     *     input silently
+     */
+    public ReadOptions malformedInput(CodingErrorAction action) {
+        Objects.requireNonNull(action, "action");
+        if (action != CodingErrorAction.REPLACE && action != CodingErrorAction.REPORT) {
+            throw new IllegalArgumentException("malformedInput must be REPLACE or REPORT, was " + action);
+        }
+        return new ReadOptions(charset, maxLineLength, action, follow, scheduler, readBufferSize);
+    }
+
+    /**
+     * {@code false} (the default): complete when the last writer closes. {@code true}: keep
+     * reading across successive writers until cancelled, like {@code tail -f}; the unterminated
+     * fragment a writer leaves at its EOF is emitted as a line of its own.
+     */
+    public ReadOptions follow(boolean follow) {
+        return new ReadOptions(charset, maxLineLength, malformedInput, follow, scheduler, readBufferSize);
+    }
+
+    /**
+     * The scheduler whose threads open, wait on and read the FIFO, and on which
+     * {@code onNext} is called. It must allow blocking: a non-blocking scheduler
+     * ({@link Schedulers#parallel()}, {@link Schedulers#single()}) fails the subscription with
+     * {@link IllegalStateException} before anything blocks on it.
+     */
+    public ReadOptions scheduler(Scheduler scheduler) {
+        Objects.requireNonNull(scheduler, "scheduler");
+        return new ReadOptions(charset, maxLineLength, malformedInput, follow, scheduler, readBufferSize);
+    }
+
+    /**
+     * How many bytes one {@code read(2)} asks for; the reader holds one such buffer plus at most
+     * one partial line.
+     *
+     * @throws IllegalArgumentException if {@code bytes} is not between 512 and 16 MiB
+     */
+    public ReadOptions readBufferSize(int bytes) {
+        if (bytes < 512 || bytes > (16 << 20)) {
+            throw new IllegalArgumentException("readBufferSize must be between 512 and 16 MiB, was " + bytes);
+        }
+        return new ReadOptions(charset, maxLineLength, malformedInput, follow, scheduler, bytes);
+    }
+
+    /** @return the charset lines are decoded with */
+    public Charset charset() {
+        return charset;
+    }
+
+    /** @return the longest accepted line in bytes */
+    public int maxLineLength() {
+        return maxLineLength;
+    }
+
+    /** @return {@link CodingErrorAction#REPLACE} or {@link CodingErrorAction#REPORT} */
+    public CodingErrorAction malformedInput() {
+        return malformedInput;
+    }
+
+    /** @return whether reading continues across successive writers */
+    public boolean follow() {
+        return follow;
+    }
+
+    /** @return the scheduler set, or {@link Schedulers#boundedElastic()} */
+    public Scheduler scheduler() {
+        return scheduler != null ? scheduler : Schedulers.boundedElastic();
+    }
+
+    /** @return the size of one read in bytes */
+    public int readBufferSize() {
+        return readBufferSize;
+    }
+
+    @Override
+    public boolean equals(@Nullable Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof ReadOptions)) {
+            return false;
+        }
+        ReadOptions that = (ReadOptions) o;
+        return maxLineLength == that.maxLineLength && follow == that.follow
+                && readBufferSize == that.readBufferSize && charset.equals(that.charset)
+                && malformedInput.equals(that.malformedInput) && Objects.equals(scheduler, that.scheduler);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(charset, maxLineLength, malformedInput, follow, scheduler, readBufferSize);
+    }
+
+    @Override
+    public String toString() {
+        return "ReadOptions{charset=" + charset + ", maxLineLength=" + maxLineLength
+                + ", malformedInput=" + malformedInput + ", follow=" + follow
+                + ", scheduler=" + (scheduler != null ? scheduler : "boundedElastic")
+                + ", readBufferSize=" + readBufferSize + '}';
+    }
+}

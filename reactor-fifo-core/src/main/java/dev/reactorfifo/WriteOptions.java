@@ -1,0 +1,151 @@
+package dev.reactorfifo;
+
+import dev.reactorfifo.internal.AsciiCompatibleCharsets;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * How {@link NamedPipe#writeLines(org.reactivestreams.Publisher, WriteOptions)} and
+ * {@link NamedPipe#sink(WriteOptions)} write into a FIFO. Immutable: every wither returns a copy.
+ */
+public final class WriteOptions {
+
+    /** Default {@link #bufferSize()} of a {@link FifoSink}: 256 lines. */
+    public static final int DEFAULT_BUFFER_SIZE = 256;
+
+    private static final WriteOptions DEFAULTS =
+            new WriteOptions(StandardCharsets.UTF_8, true, true, DEFAULT_BUFFER_SIZE, null);
+
+    private final Charset charset;
+    private final boolean awaitReader;
+    private final boolean atomicLines;
+    private final int bufferSize;
+    private final @Nullable Scheduler scheduler;
+
+    private WriteOptions(Charset charset, boolean awaitReader, boolean atomicLines, int bufferSize,
+            @Nullable Scheduler scheduler) {
+        this.charset = charset;
+        this.awaitReader = awaitReader;
+        this.atomicLines = atomicLines;
+        this.bufferSize = bufferSize;
+        this.scheduler = scheduler;
+    }
+
+    /**
+     * @return UTF-8, wait for a reader, atomic lines, a 256-line sink queue, on
+     *     {@link Schedulers#boundedElastic()}
+     */
+    public static WriteOptions defaults() {
+        return DEFAULTS;
+    }
+
+    /**
+     * The charset lines are encoded with. A character it cannot encode fails the write (never a
+     * silent {@code ?}).
+     *
+     * @throws IllegalArgumentException for a charset that is not ASCII-compatible (UTF-16, UTF-32)
+     */
+    public WriteOptions charset(Charset charset) {
+        AsciiCompatibleCharsets.require(Objects.requireNonNull(charset, "charset"));
+        return new WriteOptions(charset, awaitReader, atomicLines, bufferSize, scheduler);
+    }
+
+    /**
+     * {@code true} (the default): wait until some process opens the FIFO for reading, retrying the
+     * non-blocking open with a short bounded backoff (a reader is noticed within about 10 ms).
+     * {@code false}: fail at once with {@link NoReaderException} when nobody reads.
+     */
+    public WriteOptions awaitReader(boolean await) {
+        return new WriteOptions(charset, await, atomicLines, bufferSize, scheduler);
+    }
+
+    /**
+     * {@code true} (the default): every {@code write(2)} carries whole lines and at most
+     * {@code PIPE_BUF} bytes (4096 on Linux, 512 on macOS), which the kernel writes atomically, so
+     * several writer processes sharing the FIFO never tear each other's lines. A single line longer
+     * than {@code PIPE_BUF} is still written whole and in order, but not atomically.
+     * {@code false}: batches of up to 64 KiB, faster for a FIFO with a single writer.
+     */
+    public WriteOptions atomicLines(boolean atomic) {
+        return new WriteOptions(charset, awaitReader, atomic, bufferSize, scheduler);
+    }
+
+    /**
+     * The capacity of a {@link FifoSink}'s queue in lines; {@code tryEmitNext} answers
+     * {@code FAIL_OVERFLOW} when it is full. Not used by {@code writeLines}, which requests from
+     * its upstream only as fast as the pipe accepts bytes.
+     *
+     * @throws IllegalArgumentException if {@code lines < 1}
+     */
+    public WriteOptions bufferSize(int lines) {
+        if (lines < 1) {
+            throw new IllegalArgumentException("bufferSize must be at least 1, was " + lines);
+        }
+        return new WriteOptions(charset, awaitReader, atomicLines, lines, scheduler);
+    }
+
+    /**
+     * The scheduler whose threads open the FIFO, wait for a reader or for room, and write. It must
+     * allow blocking: a non-blocking scheduler fails the write with {@link IllegalStateException}
+     * before anything blocks on it.
+     */
+    public WriteOptions scheduler(Scheduler scheduler) {
+        Objects.requireNonNull(scheduler, "scheduler");
+        return new WriteOptions(charset, awaitReader, atomicLines, bufferSize, scheduler);
+    }
+
+    /** @return the charset lines are encoded with */
+    public Charset charset() {
+        return charset;
+    }
+
+    /** @return whether opening waits for a reader */
+    public boolean awaitReader() {
+        return awaitReader;
+    }
+
+    /** @return whether writes are capped at {@code PIPE_BUF} bytes of whole lines */
+    public boolean atomicLines() {
+        return atomicLines;
+    }
+
+    /** @return a {@link FifoSink}'s queue capacity in lines */
+    public int bufferSize() {
+        return bufferSize;
+    }
+
+    /** @return the scheduler set, or {@link Schedulers#boundedElastic()} */
+    public Scheduler scheduler() {
+        return scheduler != null ? scheduler : Schedulers.boundedElastic();
+    }
+
+    @Override
+    public boolean equals(@Nullable Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof WriteOptions)) {
+            return false;
+        }
+        WriteOptions that = (WriteOptions) o;
+        return awaitReader == that.awaitReader && atomicLines == that.atomicLines
+                && bufferSize == that.bufferSize && charset.equals(that.charset)
+                && Objects.equals(scheduler, that.scheduler);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(charset, awaitReader, atomicLines, bufferSize, scheduler);
+    }
+
+    @Override
+    public String toString() {
+        return "WriteOptions{charset=" + charset + ", awaitReader=" + awaitReader
+                + ", atomicLines=" + atomicLines + ", bufferSize=" + bufferSize
+                + ", scheduler=" + (scheduler != null ? scheduler : "boundedElastic") + '}';
+    }
+}

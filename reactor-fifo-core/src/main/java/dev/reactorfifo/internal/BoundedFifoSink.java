@@ -1,0 +1,104 @@
+package dev.reactorfifo.internal;
+
+import dev.reactorfifo.BrokenPipeException;
+import dev.reactorfifo.FifoSink;
+import dev.reactorfifo.NamedPipe;
+import dev.reactorfifo.WriteOptions;
+import java.util.Queue;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.atomic.AtomicLong;
+import reactor.core.Disposable;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import reactor.util.concurrent.Queues;
+
+/**
+ * {@link FifoSink}: a serialized {@code Sinks.many().unicast()} over a queue of exactly
+ * {@code bufferSize} lines, feeding {@link FifoWriteMono}, which is subscribed at construction.
+ * Using Reactor's own sink gives the {@code EmitResult} contract exactly, including
+ * {@code FAIL_NON_SERIALIZED} and {@code FAIL_CANCELLED}.
+ */
+public final class BoundedFifoSink implements FifoSink {
+
+    private final String path;
+    private final Sinks.Many<String> lines;
+    private final Sinks.Empty<Void> done = Sinks.empty();
+    private final AtomicLong accepted = new AtomicLong();
+    private final AtomicLong written = new AtomicLong();
+    private final Disposable writing;
+
+    public BoundedFifoSink(NamedPipe pipe, WriteOptions options) {
+        this.path = pipe.path().toString();
+        this.lines = Sinks.many().unicast().onBackpressureBuffer(boundedQueue(options.bufferSize()));
+        this.writing = new FifoWriteMono(lines.asFlux(), path, options, written)
+                .subscribe(null, this::failed, () -> done.tryEmitEmpty());
+    }
+
+    private static Queue<String> boundedQueue(int capacity) {
+        // Reactor's fast SPSC queue rounds its capacity up to a power of two; honour the exact bound
+        return Integer.bitCount(capacity) == 1 ? Queues.<String>get(capacity).get()
+                : new ArrayBlockingQueue<>(capacity);
+    }
+
+    @Override
+    public Sinks.EmitResult tryEmitNext(String line) {
+        if (line.indexOf('\n') >= 0 || line.indexOf('\r') >= 0) {
+            throw new IllegalArgumentException(path + ": a line must not contain \\n or \\r, which would split"
+                    + " it into several lines at the reader");
+        }
+        Sinks.EmitResult result = lines.tryEmitNext(line);
+        if (result == Sinks.EmitResult.OK) {
+            accepted.incrementAndGet();
+        }
+        return result;
+    }
+
+    @Override
+    public Sinks.EmitResult tryEmitComplete() {
+        return lines.tryEmitComplete();
+    }
+
+    @Override
+    public Sinks.EmitResult tryEmitError(Throwable error) {
+        return lines.tryEmitError(error);
+    }
+
+    @Override
+    public Mono<Void> done() {
+        return done.asMono();
+    }
+
+    @Override
+    public void dispose() {
+        writing.dispose();
+    }
+
+    @Override
+    public boolean isDisposed() {
+        return writing.isDisposed();
+    }
+
+    private void failed(Throwable error) {
+        long w = written.get();
+        long dropped = Math.max(0, accepted.get() - w);
+        String counts = w + " lines were written, " + dropped + " queued lines were dropped";
+        Throwable reported;
+        if (error instanceof BrokenPipeException) {
+            reported = new BrokenPipeException(path + ": the reader went away (broken pipe); " + counts, w);
+            reported.initCause(error);
+        } else {
+            reported = error;
+            reported.addSuppressed(new FifoSinkOutcome(path + ": " + counts));
+        }
+        done.tryEmitError(reported);
+    }
+
+    /** Attached to a failure of the sink to say how far it got. */
+    static final class FifoSinkOutcome extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        FifoSinkOutcome(String message) {
+            super(message, null, false, false);
+        }
+    }
+}

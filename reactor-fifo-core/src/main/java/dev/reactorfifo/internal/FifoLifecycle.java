@@ -1,0 +1,133 @@
+package dev.reactorfifo.internal;
+
+import dev.reactorfifo.NotAFifoException;
+import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+import jnr.posix.FileStat;
+
+/** Creating, checking and deleting FIFOs: mkfifo, chmod, stat, unlink. */
+public final class FifoLifecycle {
+
+    private static final int PERMISSION_BITS = 0777;
+
+    private FifoLifecycle() {
+    }
+
+    /** @return the mode bits of {@code permissions} */
+    public static int mode(Set<PosixFilePermission> permissions) {
+        int mode = 0;
+        for (PosixFilePermission p : permissions) {
+            mode |= 1 << (8 - p.ordinal()); // OWNER_READ is ordinal 0 = 0400 ... OTHERS_EXECUTE 8 = 0001
+        }
+        return mode;
+    }
+
+    /**
+     * mkfifo, then chmod to exactly {@code mode}: mkfifo applies the umask, and changing the
+     * process-wide umask instead would race with every other thread creating files.
+     */
+    public static void create(String path, int mode) throws IOException {
+        int rc = Posix.mkfifo(path, mode);
+        if (rc < 0) {
+            throw Errors.toException(-rc, path, "mkfifo");
+        }
+        rc = Posix.chmod(path, mode);
+        if (rc < 0) {
+            throw Errors.toException(-rc, path, "chmod");
+        }
+    }
+
+    public static void createIfAbsent(String path, int mode) throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                create(path, mode);
+                return;
+            } catch (FileAlreadyExistsException exists) {
+                FileStat stat = Posix.newStat();
+                int rc = Posix.stat(path, stat);
+                if (rc == -Posix.ENOENT && attempt < 3) {
+                    continue; // deleted between mkfifo and stat: try to create it again
+                }
+                if (rc < 0) {
+                    throw Errors.toException(-rc, path, "stat");
+                }
+                requireReusable(path, stat, mode);
+                return;
+            }
+        }
+    }
+
+    private static void requireReusable(String path, FileStat stat, int mode) throws FileSystemException {
+        if (!stat.isFifo()) {
+            throw new NotAFifoException(path, Errors.describeType(stat));
+        }
+        int euid = Posix.geteuid();
+        if (stat.uid() != euid) {
+            throw new FileSystemException(path, null, "the existing FIFO belongs to uid " + stat.uid()
+                    + ", not to this user (uid " + euid + "); refusing to reuse it");
+        }
+        int actual = stat.mode() & PERMISSION_BITS;
+        if ((actual & ~mode) != 0) {
+            throw new FileSystemException(path, null, "the existing FIFO's permissions "
+                    + describe(actual) + " are wider than the requested " + describe(mode)
+                    + "; refusing to reuse it");
+        }
+    }
+
+    private static String describe(int mode) {
+        StringBuilder s = new StringBuilder(9);
+        String letters = "rwxrwxrwx";
+        for (int bit = 0; bit < 9; bit++) {
+            s.append((mode & (1 << (8 - bit))) != 0 ? letters.charAt(bit) : '-');
+        }
+        return s.toString();
+    }
+
+    /**
+     * Unlinks {@code path} if it is a FIFO.
+     *
+     * @return false if nothing was there
+     * @throws NotAFifoException if it is anything else, which is left in place
+     */
+    public static boolean deleteIfExists(String path) throws IOException {
+        FileStat stat = Posix.newStat();
+        int rc = Posix.lstat(path, stat);
+        if (rc == -Posix.ENOENT) {
+            return false;
+        }
+        if (rc < 0) {
+            throw Errors.toException(-rc, path, "lstat");
+        }
+        if (!stat.isFifo()) {
+            throw new NotAFifoException(path, Errors.describeType(stat) + "; refusing to delete it");
+        }
+        rc = Posix.unlink(path);
+        if (rc == -Posix.ENOENT) {
+            return false;
+        }
+        if (rc < 0) {
+            throw Errors.toException(-rc, path, "unlink");
+        }
+        return true;
+    }
+
+    public static Path createPrivateTempDirectory() throws IOException {
+        Posix.posix(); // fail with UnsupportedOperationException before leaving a folder behind
+        return Files.createTempDirectory("reactor-fifo-",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    }
+
+    public static void deleteDirectoryQuietly(Path directory, Throwable cause) {
+        try {
+            Files.deleteIfExists(directory);
+        } catch (IOException e) {
+            cause.addSuppressed(e);
+        }
+    }
+}

@@ -1,0 +1,124 @@
+package dev.reactorfifo.internal;
+
+import dev.reactorfifo.NotAFifoException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import jnr.posix.FileStat;
+
+/**
+ * The read end of a FIFO, opened non-blocking, so that no thread ever blocks in {@code open(2)}
+ * or {@code read(2)}: every wait happens in {@link WakeablePoller#await}, where it can be
+ * cancelled.
+ *
+ * <p>Not thread-safe: one reading thread at a time. Only {@link WakeablePoller#wakeup()} may be
+ * called from elsewhere.
+ */
+final class FifoReadEnd implements AutoCloseable {
+
+    /** {@link #read} result when the poller was woken, i.e. the read was cancelled. */
+    static final int CANCELLED = -1;
+
+    private final String path;
+    private final WakeablePoller poller;
+    private int fd;
+    /**
+     * Whether poll reported this descriptor ready at least once. Until then a read returning 0
+     * means "no writer yet", not EOF, so we must poll first; afterwards 0 is EOF and reading
+     * first saves a poll per chunk while data flows.
+     */
+    private boolean ready;
+
+    private FifoReadEnd(String path, WakeablePoller poller, int fd) {
+        this.path = path;
+        this.poller = poller;
+        this.fd = fd;
+    }
+
+    /**
+     * Opens {@code path} for reading without waiting for a writer.
+     *
+     * @throws java.nio.file.NoSuchFileException, java.nio.file.AccessDeniedException,
+     *     NotAFifoException (decided on the opened descriptor too)
+     */
+    static FifoReadEnd open(String path, WakeablePoller poller) throws IOException {
+        return new FifoReadEnd(path, poller, openChecked(path));
+    }
+
+    private static int openChecked(String path) throws IOException {
+        // Check the path first, so a device or socket is never even opened; then check the descriptor,
+        // so a path swapped between the two steps is caught as well.
+        Errors.requireFifo(path);
+        int fd = Posix.openForReading(path);
+        if (fd < 0) {
+            if (-fd == Posix.ENXIO) {
+                Errors.requireFifo(path); // a socket swapped in: ENXIO whatever the flags
+            }
+            throw Errors.toException(-fd, path, "open");
+        }
+        FileStat stat = Posix.newStat();
+        int rc = Posix.fstat(fd, stat);
+        if (rc < 0 || !stat.isFifo()) {
+            Posix.close(fd);
+            if (rc < 0) {
+                throw Errors.toException(-rc, path, "fstat");
+            }
+            throw new NotAFifoException(path, Errors.describeType(stat));
+        }
+        return fd;
+    }
+
+    /**
+     * Reads up to {@code length} bytes into {@code buffer} at position 0, waiting for a writer or
+     * for data as long as needed.
+     *
+     * @return the number of bytes read, 0 at EOF (the last writer closed), or {@link #CANCELLED}
+     */
+    int read(ByteBuffer buffer, int length) throws IOException {
+        for (;;) {
+            if (ready) {
+                int n = Posix.read(fd, buffer, length);
+                if (n >= 0) {
+                    return n;
+                }
+                if (-n == Posix.EINTR) {
+                    continue;
+                }
+                if (-n != Posix.EAGAIN) {
+                    throw Errors.toException(-n, path, "read");
+                }
+            }
+            int revents = poller.await(fd, Posix.POLLIN, -1);
+            if (revents == WakeablePoller.WOKEN) {
+                return CANCELLED;
+            }
+            if ((revents & (Posix.POLLIN | Posix.POLLHUP)) != 0) {
+                ready = true;
+            } else if ((revents & (Posix.POLLERR | Posix.POLLNVAL)) != 0) {
+                throw new IOException(path + ": poll(2) reported an error on the read end (revents 0x"
+                        + Integer.toHexString(revents) + ")");
+            }
+        }
+    }
+
+    /**
+     * Moves to a fresh descriptor after EOF, to wait for the next writer. The new descriptor is
+     * opened before the old one is closed: while any read descriptor is open the pipe and its
+     * buffer live on, so a writer that comes and goes in between is not lost.
+     *
+     * @throws java.nio.file.NoSuchFileException if the path is gone
+     */
+    void reopen() throws IOException {
+        int next = openChecked(path);
+        Posix.close(fd);
+        fd = next;
+        ready = false;
+    }
+
+    @Override
+    public void close() {
+        if (fd >= 0) {
+            Posix.close(fd);
+            fd = -1;
+        }
+    }
+}

@@ -1,0 +1,433 @@
+package dev.reactorfifo.internal;
+
+import dev.reactorfifo.BrokenPipeException;
+import dev.reactorfifo.WriteOptions;
+import java.nio.ByteBuffer;
+import java.util.Queue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
+import org.reactivestreams.Subscription;
+import reactor.core.CoreSubscriber;
+import reactor.core.Exceptions;
+import reactor.core.Fuseable;
+import reactor.core.Scannable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Operators;
+import reactor.core.scheduler.Scheduler;
+import reactor.util.concurrent.Queues;
+
+/**
+ * Writes the lines of a publisher into a FIFO; completes when all are written and the descriptor
+ * is closed.
+ *
+ * <p>Threads: a drain task on the options' scheduler opens the FIFO (waiting for a reader),
+ * then moves every line that is available into a batch buffer and writes the batch when it is
+ * full or when the upstream has nothing more for the moment, waiting in {@code poll(2)} when the
+ * pipe is full. A synchronous upstream ({@code Flux.fromIterable}) is fused and pulled on the
+ * drain thread; otherwise lines arrive through a bounded queue of {@value #PREFETCH}, requested
+ * as the pipe takes them.
+ */
+public final class FifoWriteMono extends Mono<Void> {
+
+    static final int PREFETCH = 512;
+    private static final int LIMIT = PREFETCH - (PREFETCH >> 2);
+    /** Batch capacity when lines need not be atomic: large writes, fewer syscalls. */
+    static final int LARGE_BATCH = 1 << 16;
+
+    private final Flux<String> source;
+    private final String path;
+    private final WriteOptions options;
+    private final @Nullable AtomicLong linesWrittenCounter;
+
+    public FifoWriteMono(Flux<String> source, String path, WriteOptions options) {
+        this(source, path, options, null);
+    }
+
+    /** @param linesWrittenCounter if not null, counts the lines handed to the pipe as they are */
+    FifoWriteMono(Flux<String> source, String path, WriteOptions options, @Nullable AtomicLong linesWrittenCounter) {
+        this.source = source;
+        this.path = path;
+        this.options = options;
+        this.linesWrittenCounter = linesWrittenCounter;
+    }
+
+    @Override
+    public void subscribe(CoreSubscriber<? super Void> actual) {
+        source.subscribe(new WriteSubscriber(actual, path, options, linesWrittenCounter));
+    }
+
+    static final class WriteSubscriber implements CoreSubscriber<String>, Subscription, Runnable, Scannable {
+
+        private final CoreSubscriber<? super Void> actual;
+        private final String path;
+        private final WriteOptions options;
+        private final Scheduler scheduler;
+        private final LineEncoder encoder;
+        private final @Nullable AtomicLong linesWrittenCounter;
+
+        private @Nullable Subscription upstream;
+        private @Nullable Queue<String> queue;
+        private int sourceMode;
+
+        // Owned by the WIP holder (the drain task, or cancel() when idle)
+        private @Nullable FifoWriteEnd writeEnd;
+        private @Nullable ByteBuffer batch;
+        private int batchLength;
+        private int linesInBatch;
+        private long linesWritten;
+        private int consumed;
+        private boolean done;
+
+        private volatile @Nullable WakeablePoller poller;
+        private volatile boolean cancelled;
+        private volatile boolean upstreamDone;
+        private @Nullable Throwable upstreamError;
+
+        private volatile int wip;
+        private static final AtomicIntegerFieldUpdater<WriteSubscriber> WIP =
+                AtomicIntegerFieldUpdater.newUpdater(WriteSubscriber.class, "wip");
+
+        WriteSubscriber(CoreSubscriber<? super Void> actual, String path, WriteOptions options,
+                @Nullable AtomicLong linesWrittenCounter) {
+            this.actual = actual;
+            this.path = path;
+            this.options = options;
+            this.scheduler = options.scheduler();
+            this.encoder = new LineEncoder(options.charset(), path);
+            this.linesWrittenCounter = linesWrittenCounter;
+        }
+
+        @Override
+        public reactor.util.context.Context currentContext() {
+            return actual.currentContext();
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public void onSubscribe(Subscription s) {
+            if (!Operators.validate(upstream, s)) {
+                return;
+            }
+            upstream = s;
+            if (s instanceof Fuseable.QueueSubscription) {
+                Fuseable.QueueSubscription<String> qs = (Fuseable.QueueSubscription<String>) s;
+                // THREAD_BARRIER: we poll on the scheduler's thread, so the upstream must not fuse
+                // user functions that expect to run on its own thread
+                int mode = qs.requestFusion(Fuseable.ANY | Fuseable.THREAD_BARRIER);
+                if (mode == Fuseable.SYNC || mode == Fuseable.ASYNC) {
+                    sourceMode = mode;
+                    queue = qs;
+                }
+            }
+            if (queue == null) {
+                queue = Queues.<String>get(PREFETCH).get();
+            }
+            actual.onSubscribe(this);
+            schedule(); // open the FIFO; lines are requested once it is open
+        }
+
+        @Override
+        public void onNext(@Nullable String line) {
+            if (sourceMode == Fuseable.ASYNC) {
+                schedule(); // a fused source signals with null: its queue has lines
+                return;
+            }
+            if (upstreamDone) {
+                Operators.onNextDropped(line, actual.currentContext());
+                return;
+            }
+            if (!queue.offer(line)) {
+                upstream.cancel();
+                onError(Operators.onOperatorError(Exceptions.failWithOverflow(
+                        "writeLines received more lines than it requested"), actual.currentContext()));
+                return;
+            }
+            schedule();
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            if (upstreamDone) {
+                Operators.onErrorDropped(t, actual.currentContext());
+                return;
+            }
+            upstreamError = t;
+            upstreamDone = true;
+            schedule();
+        }
+
+        @Override
+        public void onComplete() {
+            if (upstreamDone) {
+                return;
+            }
+            upstreamDone = true;
+            schedule();
+        }
+
+        @Override
+        public void request(long n) {
+            // a Mono<Void> emits no value: demand is irrelevant
+        }
+
+        @Override
+        public void cancel() {
+            if (cancelled) {
+                return;
+            }
+            cancelled = true;
+            upstream.cancel();
+            if (WIP.getAndIncrement(this) == 0) {
+                stop();
+            } else {
+                WakeablePoller p = poller;
+                if (p != null) {
+                    p.wakeup();
+                }
+            }
+        }
+
+        private void schedule() {
+            if (WIP.getAndIncrement(this) != 0) {
+                return;
+            }
+            try {
+                scheduler.schedule(this);
+            } catch (RejectedExecutionException e) {
+                upstream.cancel();
+                stop();
+                actual.onError(Operators.onRejectedExecution(e, this, null, null, actual.currentContext()));
+            }
+        }
+
+        @Override
+        public void run() {
+            int missed = 1;
+            for (;;) {
+                if (!done) {
+                    try {
+                        drain();
+                    } catch (Throwable t) {
+                        upstream.cancel();
+                        fail(t);
+                    }
+                }
+                if (done) {
+                    if (sourceMode == Fuseable.ASYNC) {
+                        queue.clear(); // drop what the fused source still holds
+                    }
+                    return;
+                }
+                missed = WIP.addAndGet(this, -missed);
+                if (missed == 0) {
+                    return;
+                }
+            }
+        }
+
+        private void drain() throws Exception {
+            if (cancelled) {
+                stop();
+                return;
+            }
+            FifoWriteEnd end = writeEnd;
+            if (end == null) {
+                BlockingGuard.requireBlockingAllowed("NamedPipe.writeLines() to " + path);
+                WakeablePoller p = new WakeablePoller();
+                poller = p;
+                if (cancelled) {
+                    stop();
+                    return;
+                }
+                end = FifoWriteEnd.open(path, p, options.awaitReader());
+                if (end == null) {
+                    stop(); // woken while waiting for a reader: cancelled
+                    return;
+                }
+                writeEnd = end;
+                int capacity = options.atomicLines() ? end.pipeBuf() : LARGE_BATCH;
+                batch = ByteBuffer.allocateDirect(capacity);
+                if (sourceMode != Fuseable.SYNC) {
+                    upstream.request(PREFETCH);
+                }
+            }
+            Queue<String> q = queue;
+            for (;;) {
+                if (cancelled) {
+                    stop();
+                    return;
+                }
+                boolean finished = upstreamDone;
+                String line = q.poll(); // a fused SYNC source may throw here: handled as a failure
+                if (line == null) {
+                    if (sourceMode == Fuseable.SYNC || finished) {
+                        finish(end);
+                        return;
+                    }
+                    // the upstream has nothing more for now: do not hold lines back
+                    flush(end);
+                    return;
+                }
+                if (!append(end, line)) {
+                    return;
+                }
+                if (sourceMode != Fuseable.SYNC && ++consumed == LIMIT) {
+                    consumed = 0;
+                    upstream.request(LIMIT);
+                }
+            }
+        }
+
+        /** @return false if the stream ended (cancelled or broken) while writing */
+        private boolean append(FifoWriteEnd end, String line) throws Exception {
+            byte[] bytes;
+            try {
+                bytes = encoder.encode(line, linesWritten + linesInBatch + 1);
+            } catch (IllegalArgumentException | java.nio.charset.CharacterCodingException e) {
+                flush(end); // the lines before the bad one were accepted: write them, then fail
+                throw e;
+            }
+            ByteBuffer b = batch;
+            int needed = bytes.length + 1;
+            if (batchLength + needed > b.capacity() && !flush(end)) {
+                return false;
+            }
+            if (needed <= b.capacity()) {
+                b.put(batchLength, bytes);
+                b.put(batchLength + bytes.length, (byte) '\n');
+                batchLength += needed;
+                linesInBatch++;
+                return true;
+            }
+            // longer than a batch: written whole and in order through the buffer, but not atomically
+            int offset = 0;
+            while (offset < needed) {
+                int piece = Math.min(b.capacity(), needed - offset);
+                int fromBytes = Math.min(piece, bytes.length - offset);
+                if (fromBytes > 0) {
+                    b.put(0, bytes, offset, fromBytes);
+                }
+                if (fromBytes < piece) {
+                    b.put(fromBytes, (byte) '\n');
+                }
+                if (!writeOrStop(end, piece)) {
+                    return false;
+                }
+                offset += piece;
+            }
+            countWritten(1);
+            return true;
+        }
+
+        /** @return false if the stream ended while writing */
+        private boolean flush(FifoWriteEnd end) throws Exception {
+            if (batchLength == 0) {
+                return true;
+            }
+            if (!writeOrStop(end, batchLength)) {
+                return false;
+            }
+            batchLength = 0;
+            countWritten(linesInBatch);
+            linesInBatch = 0;
+            return true;
+        }
+
+        private boolean writeOrStop(FifoWriteEnd end, int length) throws Exception {
+            FifoWriteEnd.Result result = end.writeFully(batch, length);
+            if (result == FifoWriteEnd.Result.WRITTEN) {
+                return true;
+            }
+            if (result == FifoWriteEnd.Result.CANCELLED) {
+                stop();
+                return false;
+            }
+            upstream.cancel();
+            fail(new BrokenPipeException(path + ": the reader went away (broken pipe) after " + linesWritten
+                    + " lines were written into the pipe", linesWritten));
+            return false;
+        }
+
+        private void countWritten(int lines) {
+            linesWritten += lines;
+            AtomicLong counter = linesWrittenCounter;
+            if (counter != null) {
+                counter.addAndGet(lines);
+            }
+        }
+
+        private void finish(FifoWriteEnd end) throws Exception {
+            if (!flush(end)) {
+                return;
+            }
+            release();
+            done = true;
+            Throwable error = upstreamError;
+            if (error != null) {
+                actual.onError(error);
+            } else {
+                actual.onComplete();
+            }
+        }
+
+        private void stop() {
+            release();
+            done = true;
+        }
+
+        private void fail(Throwable t) {
+            release();
+            if (done) {
+                Operators.onErrorDropped(t, actual.currentContext());
+                return;
+            }
+            done = true;
+            if (!cancelled) {
+                actual.onError(t);
+            }
+        }
+
+        private void release() {
+            FifoWriteEnd end = writeEnd;
+            if (end != null) {
+                writeEnd = null;
+                end.close();
+            }
+            WakeablePoller p = poller;
+            if (p != null) {
+                poller = null;
+                p.close();
+            }
+            batch = null;
+        }
+
+        @Override
+        public @Nullable Object scanUnsafe(Attr key) {
+            if (key == Attr.PARENT) {
+                return upstream;
+            }
+            if (key == Attr.ACTUAL) {
+                return actual;
+            }
+            if (key == Attr.CANCELLED) {
+                return cancelled;
+            }
+            if (key == Attr.TERMINATED) {
+                return done && !cancelled;
+            }
+            if (key == Attr.RUN_ON) {
+                return scheduler;
+            }
+            if (key == Attr.RUN_STYLE) {
+                return Attr.RunStyle.ASYNC;
+            }
+            if (key == Attr.PREFETCH) {
+                return PREFETCH;
+            }
+            return null;
+        }
+    }
+}

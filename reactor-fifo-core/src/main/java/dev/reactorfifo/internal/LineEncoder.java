@@ -1,0 +1,103 @@
+package dev.reactorfifo.internal;
+
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.Charset;
+import java.nio.charset.CharsetEncoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.MalformedInputException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A line to the bytes written for it (without its {@code \n}). Pure and not thread-safe.
+ *
+ * <p>Refuses what would corrupt the stream at the reader: a {@code \n} or {@code \r} inside a
+ * line (it would become several lines) and characters the charset cannot encode (the JDK's
+ * {@code getBytes} would write a silent {@code ?}).
+ */
+public final class LineEncoder {
+
+    private final Charset charset;
+    private final boolean utf8;
+    private final String target;
+    private @Nullable CharsetEncoder encoder;
+
+    /** @param target names the destination in error messages (the FIFO's path) */
+    public LineEncoder(Charset charset, String target) {
+        AsciiCompatibleCharsets.require(charset);
+        this.charset = charset;
+        this.utf8 = charset.equals(StandardCharsets.UTF_8);
+        this.target = target;
+    }
+
+    /**
+     * @param lineNumber 1-based, for error messages
+     * @throws IllegalArgumentException if the line contains {@code \n} or {@code \r}
+     * @throws CharacterCodingException if the charset cannot encode a character of it
+     */
+    public byte[] encode(String line, long lineNumber) throws CharacterCodingException {
+        byte[] bytes;
+        if (utf8) {
+            bytes = line.getBytes(StandardCharsets.UTF_8);
+            // equal lengths mean pure ASCII; otherwise a lone surrogate may have become '?'
+            if (bytes.length != line.length()) {
+                requireWellFormedSurrogates(line, lineNumber);
+            }
+        } else {
+            bytes = encodeStrictly(line, lineNumber);
+        }
+        int terminator = Terminators.indexOf(bytes, 0, bytes.length);
+        if (terminator >= 0) {
+            throw new IllegalArgumentException(target + ": line " + lineNumber + " contains "
+                    + (bytes[terminator] == '\n' ? "\\n" : "\\r") + " at index " + terminator
+                    + ", which would split it into several lines at the reader");
+        }
+        return bytes;
+    }
+
+    private void requireWellFormedSurrogates(String line, long lineNumber) throws CharacterCodingException {
+        for (int i = 0, n = line.length(); i < n; i++) {
+            char c = line.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(line.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw unencodable(lineNumber, i, new MalformedInputException(1));
+            }
+        }
+    }
+
+    private byte[] encodeStrictly(String line, long lineNumber) throws CharacterCodingException {
+        CharsetEncoder e = encoder;
+        if (e == null) {
+            e = charset.newEncoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT);
+            encoder = e;
+        }
+        try {
+            ByteBuffer out = e.reset().encode(CharBuffer.wrap(line));
+            return Arrays.copyOfRange(out.array(), out.arrayOffset() + out.position(),
+                    out.arrayOffset() + out.limit());
+        } catch (CharacterCodingException cause) {
+            throw unencodable(lineNumber, -1, cause);
+        }
+    }
+
+    private CharacterCodingException unencodable(long lineNumber, int index, CharacterCodingException cause) {
+        String where = index >= 0 ? " at index " + index : "";
+        CharacterCodingException e = new CharacterCodingException() {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            public String getMessage() {
+                return target + ": line " + lineNumber + " has a character" + where + " that "
+                        + charset.name() + " cannot encode";
+            }
+        };
+        e.initCause(cause);
+        return e;
+    }
+}

@@ -1,0 +1,216 @@
+package dev.reactorfifo.internal;
+
+import dev.reactorfifo.LineTooLongException;
+import dev.reactorfifo.MalformedLineException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.Charset;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Bytes to lines, with {@code BufferedReader.readLine} terminators ({@code \n}, {@code \r\n}, a
+ * lone {@code \r}; a {@code \r} ending one chunk and a {@code \n} starting the next are one
+ * terminator). Pure: no I/O, no threads, so any chunking of the same bytes can be tested to give
+ * the same lines.
+ *
+ * <p>Use: {@link #feed} a chunk, call {@link #next()} until it returns {@code null} (the caller may
+ * stop earlier, for lack of demand, and resume later), then feed the next chunk. At the end of the
+ * input call {@link #endOfInput()}: the following {@link #next()} returns the unterminated
+ * fragment, if any, and the framer is ready for a new input (the next writer, in follow mode).
+ *
+ * <p>A line is decoded once, straight from the chunk when it lies inside one; only a line that
+ * spans chunks is assembled in a carry buffer, which never grows beyond {@code maxLineLength}.
+ * Not thread-safe.
+ */
+public final class LineFramer {
+
+    private static final int SMALL_CARRY = 256;
+    private static final int LARGE_CARRY = 1 << 16;
+
+    private final Charset charset;
+    private final boolean report;
+    private final boolean utf8;
+    private final int maxLineLength;
+    private final String source;
+    private @Nullable CharsetDecoder decoder;
+
+    private byte[] chunk = new byte[0];
+    private int position;
+    private int limit;
+    private byte[] carry = new byte[SMALL_CARRY];
+    private int carryLength;
+    /** The previous chunk ended with {@code \r}: a {@code \n} at the start of this one is part of it. */
+    private boolean skipLineFeed;
+    /** {@link #endOfInput()} was called: the carry is a final line. */
+    private boolean flushCarry;
+    private long lineNumber;
+
+    /**
+     * @param malformedInput {@link CodingErrorAction#REPLACE} or {@link CodingErrorAction#REPORT}
+     * @param source names the input in error messages (the FIFO's path)
+     */
+    public LineFramer(Charset charset, CodingErrorAction malformedInput, int maxLineLength, String source) {
+        AsciiCompatibleCharsets.require(charset);
+        this.charset = charset;
+        this.report = malformedInput == CodingErrorAction.REPORT;
+        this.utf8 = charset.equals(StandardCharsets.UTF_8);
+        this.maxLineLength = maxLineLength;
+        this.source = source;
+    }
+
+    /**
+     * Copies the next {@code length} bytes of input from {@code src}, from index 0 on.
+     *
+     * @throws IllegalStateException if lines of the previous chunk are still waiting
+     */
+    public void feed(ByteBuffer src, int length) {
+        prepareChunk(length);
+        src.get(0, chunk, 0, length);
+    }
+
+    /** Copies {@code src[offset, offset + length)} as the next chunk of input. */
+    public void feed(byte[] src, int offset, int length) {
+        prepareChunk(length);
+        System.arraycopy(src, offset, chunk, 0, length);
+    }
+
+    private void prepareChunk(int length) {
+        if (position < limit) {
+            throw new IllegalStateException("the previous chunk still holds lines; call next() until null");
+        }
+        if (chunk.length < length) {
+            chunk = new byte[length];
+        }
+        position = 0;
+        limit = length;
+    }
+
+    /**
+     * Marks the end of the current input (a writer's EOF). The next {@link #next()} returns the
+     * unterminated fragment, if there is one.
+     */
+    public void endOfInput() {
+        flushCarry = carryLength > 0;
+        skipLineFeed = false; // a later writer's leading \n is its own empty line, not half of a CRLF
+    }
+
+    /** @return whether {@link #next()} would return {@code null} without new input */
+    public boolean isDrained() {
+        return position >= limit && !flushCarry;
+    }
+
+    /** @return how many lines were returned so far */
+    public long lineNumber() {
+        return lineNumber;
+    }
+
+    /**
+     * @return the next complete line, or {@code null} when the fed input holds no more complete
+     *     lines (the partial rest is kept for the next chunk)
+     * @throws LineTooLongException when a line exceeds {@code maxLineLength} bytes
+     * @throws MalformedLineException under {@code REPORT}, for bytes invalid in the charset
+     */
+    public @Nullable String next() throws LineTooLongException, MalformedLineException {
+        if (position >= limit) {
+            if (flushCarry) {
+                flushCarry = false;
+                String fragment = takeCarry();
+                lineNumber++;
+                return fragment;
+            }
+            return null;
+        }
+        if (skipLineFeed) {
+            skipLineFeed = false;
+            if (chunk[position] == '\n' && ++position >= limit) {
+                return null;
+            }
+        }
+        int start = position;
+        int end = Terminators.indexOf(chunk, start, limit);
+        if (end < 0) {
+            appendCarry(start, limit - start);
+            position = limit;
+            return null;
+        }
+        String line;
+        if (carryLength == 0) {
+            if (end - start > maxLineLength) {
+                throw tooLong();
+            }
+            line = decode(chunk, start, end - start);
+        } else {
+            appendCarry(start, end - start);
+            line = takeCarry();
+        }
+        if (chunk[end] == '\r') {
+            if (end + 1 < limit) {
+                position = chunk[end + 1] == '\n' ? end + 2 : end + 1;
+            } else {
+                position = end + 1;
+                skipLineFeed = true;
+            }
+        } else {
+            position = end + 1;
+        }
+        lineNumber++;
+        return line;
+    }
+
+    private String takeCarry() throws MalformedLineException {
+        String line = decode(carry, 0, carryLength);
+        carryLength = 0;
+        if (carry.length > LARGE_CARRY) {
+            carry = new byte[SMALL_CARRY]; // do not pin a huge line's buffer for the stream's lifetime
+        }
+        return line;
+    }
+
+    private void appendCarry(int from, int length) throws LineTooLongException {
+        int needed = carryLength + length;
+        if (needed > maxLineLength) {
+            throw tooLong();
+        }
+        if (needed > carry.length) {
+            int grown = (int) Math.min(maxLineLength, Math.max((long) carry.length * 2, needed));
+            carry = java.util.Arrays.copyOf(carry, grown);
+        }
+        System.arraycopy(chunk, from, carry, carryLength, length);
+        carryLength = needed;
+    }
+
+    private LineTooLongException tooLong() {
+        return new LineTooLongException(source + ": line " + (lineNumber + 1) + " is longer than maxLineLength ("
+                + maxLineLength + " bytes)", maxLineLength);
+    }
+
+    private String decode(byte[] bytes, int offset, int length) throws MalformedLineException {
+        if (!report) {
+            // the JDK's String constructor replaces malformed input with U+FFFD, as REPLACE does,
+            // and has intrinsic fast paths (ASCII, Latin-1, UTF-8) that a CharsetDecoder lacks
+            return utf8 ? new String(bytes, offset, length, StandardCharsets.UTF_8)
+                    : new String(bytes, offset, length, charset);
+        }
+        CharsetDecoder d = decoder;
+        if (d == null) {
+            d = charset.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT);
+            decoder = d;
+        }
+        try {
+            CharBuffer chars = d.reset().decode(ByteBuffer.wrap(bytes, offset, length));
+            return chars.toString();
+        } catch (CharacterCodingException e) {
+            long failing = lineNumber + 1;
+            MalformedLineException m = new MalformedLineException(source + ": line " + failing
+                    + " is not valid " + charset.name() + " (" + e + ")", failing);
+            m.initCause(e);
+            throw m;
+        }
+    }
+}
