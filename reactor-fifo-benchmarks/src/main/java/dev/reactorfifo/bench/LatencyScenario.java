@@ -1,0 +1,205 @@
+package dev.reactorfifo.bench;
+
+import dev.reactorfifo.FifoSink;
+import dev.reactorfifo.NamedPipe;
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.reactivestreams.Subscription;
+import reactor.core.publisher.BaseSubscriber;
+import reactor.core.publisher.Sinks;
+
+/**
+ * Scenario 3: ping-pong over two FIFOs between two child JVMs, one ~30-byte line at a time. One
+ * way = round trip / 2. The plain pair is a blocking {@code BufferedReader}/{@code BufferedWriter}
+ * loop on each side; the reactor-fifo pair is {@code lines()} + {@code FifoSink} on each side,
+ * the ping sending the next line from the {@code onNext} of the previous answer.
+ */
+final class LatencyScenario {
+
+    /** 29 characters + {@code \n}. */
+    static final String PAYLOAD = "ping-0123456789-abcdefghijklm";
+
+    private LatencyScenario() {
+    }
+
+    static void run(Context ctx, Report report) throws Exception {
+        int warm = ctx.quick ? 5_000 : 20_000;
+        int measured = 10_000;
+        int runs = ctx.quick ? ctx.rounds : Math.max(ctx.rounds, 5);
+        report.section("3. Latency (ping-pong)");
+        report.paragraph("Two child JVMs, two FIFOs, one " + (PAYLOAD.length() + 1) + "-byte line at a time: "
+                + warm + " warm-up round trips, then " + measured + " measured; one-way = round trip / 2. "
+                + runs + " runs per pair, the plain pair and the reactor-fifo pair alternating; ratios pair "
+                + "each reactor-fifo run with the plain run just before it.");
+        String[] pairs = {"plain", "rf"};
+        List<long[]> results = new ArrayList<>(); // per run: {pair index, p50, p99, p999}
+        for (int r = 0; r < runs; r++) {
+            for (int p = 0; p < pairs.length; p++) {
+                Path a = ctx.newFifo("ping");
+                Path b = ctx.newFifo("pong");
+                try (ChildJvm pong = ctx.child("pong-" + pairs[p], List.of("-Xmx256m"), "pong", pairs[p], a.toString(), b.toString());
+                        ChildJvm ping = ctx.child("ping-" + pairs[p], List.of("-Xmx256m"), "ping", pairs[p], a.toString(),
+                                b.toString(), String.valueOf(warm), String.valueOf(measured))) {
+                    String[] w = ping.receiveOk(120_000);
+                    results.add(new long[] {p, Long.parseLong(w[0]), Long.parseLong(w[1]), Long.parseLong(w[2])});
+                    if (pong.waitFor(10_000) != 0) {
+                        throw new IllegalStateException("pong did not finish cleanly" + pong.logTail());
+                    }
+                }
+            }
+            System.out.printf("   latency: run %d/%d done%n", r + 1, runs);
+        }
+        Table t = new Table("pair", "one-way p50 µs", "p99 µs", "p99.9 µs", "p50 x plain, paired", "p99 x plain, paired");
+        String[] labels = {"plain blocking Java (`BufferedReader`/`BufferedWriter`)", "reactor-fifo (`lines()` + `FifoSink`)"};
+        double[] p50Ratio = new double[runs];
+        double[] p99Ratio = new double[runs];
+        for (int i = 0; i < runs; i++) {
+            long[] plain = results.get(2 * i);
+            long[] rf = results.get(2 * i + 1);
+            p50Ratio[i] = (double) rf[1] / plain[1];
+            p99Ratio[i] = (double) rf[2] / plain[2];
+        }
+        for (int p = 0; p < 2; p++) {
+            final int pair = p;
+            double[][] cols = new double[3][];
+            for (int c = 0; c < 3; c++) {
+                final int col = c + 1;
+                cols[c] = results.stream().filter(x -> x[0] == pair).mapToDouble(x -> x[col]).toArray();
+            }
+            t.row(labels[p], Stats.microsRange(cols[0]), Stats.microsRange(cols[1]), Stats.microsRange(cols[2]),
+                    p == 0 ? "1" : Stats.ratio(p50Ratio), p == 0 ? "1" : Stats.ratio(p99Ratio));
+        }
+        report.table(t);
+        double x = Stats.median(p50Ratio);
+        report.verdict("latency", "reactor-fifo one-way p50 <= 1.5x plain", Stats.fmt("%.2fx", x), x <= 1.5);
+        report.endVerdicts();
+    }
+
+    // ---- child side ----------------------------------------------------------------------------
+
+    /** pong MODE A B: echoes every line read from A into B until A's EOF. */
+    static void pong(String[] args) throws Exception {
+        Path a = Path.of(args[1]);
+        Path b = Path.of(args[2]);
+        if (args[0].equals("plain")) {
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(new FileInputStream(a.toFile()), StandardCharsets.UTF_8));
+                    BufferedWriter out = new BufferedWriter(new OutputStreamWriter(new FileOutputStream(b.toFile()), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                    out.write(line);
+                    out.write('\n');
+                    out.flush();
+                }
+            }
+        } else {
+            FifoSink out = NamedPipe.of(b).sink();
+            NamedPipe.of(a).lines().doOnNext(line -> {
+                Sinks.EmitResult r = out.tryEmitNext(line);
+                if (r != Sinks.EmitResult.OK) {
+                    throw new IllegalStateException("pong tryEmitNext: " + r);
+                }
+            }).then().block();
+            out.tryEmitComplete();
+            out.done().block();
+        }
+    }
+
+    /** ping MODE A B WARM N: sends into A, reads the echo from B; answers {@code ok p50 p99 p999} one-way in ns. */
+    static void ping(String[] args) throws Exception {
+        Path a = Path.of(args[1]);
+        Path b = Path.of(args[2]);
+        int warm = Integer.parseInt(args[3]);
+        int n = Integer.parseInt(args[4]);
+        long[] oneWay = new long[n];
+        if (args[0].equals("plain")) {
+            try (BufferedWriter out = new BufferedWriter(new OutputStreamWriter(new FileOutputStream(a.toFile()), StandardCharsets.UTF_8));
+                    BufferedReader in = new BufferedReader(new InputStreamReader(new FileInputStream(b.toFile()), StandardCharsets.UTF_8))) {
+                for (int i = 0; i < warm + n; i++) {
+                    long t0 = System.nanoTime();
+                    out.write(PAYLOAD);
+                    out.write('\n');
+                    out.flush();
+                    String echo = in.readLine();
+                    long rtt = System.nanoTime() - t0;
+                    if (echo == null || echo.length() != PAYLOAD.length()) {
+                        throw new IllegalStateException("bad echo " + echo);
+                    }
+                    if (i >= warm) {
+                        oneWay[i - warm] = rtt / 2;
+                    }
+                }
+            }
+        } else {
+            FifoSink out = NamedPipe.of(a).sink();
+            CountDownLatch finished = new CountDownLatch(1);
+            Throwable[] failure = new Throwable[1];
+            BaseSubscriber<String> echoes = new BaseSubscriber<>() {
+                private volatile long sentAt;
+                private int received;
+
+                @Override
+                protected void hookOnSubscribe(Subscription s) {
+                    s.request(Long.MAX_VALUE);
+                    send();
+                }
+
+                private void send() {
+                    sentAt = System.nanoTime();
+                    Sinks.EmitResult r = out.tryEmitNext(PAYLOAD);
+                    if (r != Sinks.EmitResult.OK) {
+                        throw new IllegalStateException("ping tryEmitNext: " + r);
+                    }
+                }
+
+                @Override
+                protected void hookOnNext(String echo) {
+                    long rtt = System.nanoTime() - sentAt;
+                    if (echo.length() != PAYLOAD.length()) {
+                        throw new IllegalStateException("bad echo " + echo);
+                    }
+                    if (received >= warm) {
+                        oneWay[received - warm] = rtt / 2;
+                    }
+                    received++;
+                    if (received < warm + n) {
+                        send();
+                    } else {
+                        out.tryEmitComplete();
+                    }
+                }
+
+                @Override
+                protected void hookOnError(Throwable t) {
+                    failure[0] = t;
+                }
+
+                @Override
+                protected void hookFinally(reactor.core.publisher.SignalType type) {
+                    finished.countDown();
+                }
+            };
+            NamedPipe.of(b).lines().subscribe(echoes);
+            if (!finished.await(120, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("ping-pong did not finish");
+            }
+            if (failure[0] != null) {
+                throw new IllegalStateException(failure[0]);
+            }
+            out.done().block();
+        }
+        Arrays.sort(oneWay);
+        Child.answer("ok " + Stats.percentile(oneWay, 50) + " " + Stats.percentile(oneWay, 99) + " "
+                + Stats.percentile(oneWay, 99.9));
+    }
+}
