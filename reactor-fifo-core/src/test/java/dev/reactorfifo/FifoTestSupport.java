@@ -19,6 +19,8 @@ public final class FifoTestSupport {
     private FifoTestSupport() {
     }
 
+    private static final ProcessBuilder.Redirect NO_INPUT = ProcessBuilder.Redirect.from(new java.io.File("/dev/null"));
+
     /** A peer process that is always killed when the test ends ({@code try-with-resources}). */
     public static final class Peer implements AutoCloseable {
         public final Process process;
@@ -30,6 +32,7 @@ public final class FifoTestSupport {
         /** {@code sh -c script}, stdout and stderr discarded unless redirected by the script. */
         public static Peer sh(String script) throws IOException {
             return new Peer(new ProcessBuilder("sh", "-c", script)
+                    .redirectInput(NO_INPUT) // no pipe descriptor in this process to confuse the accounting
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                     .redirectError(ProcessBuilder.Redirect.INHERIT)
                     .start());
@@ -38,6 +41,7 @@ public final class FifoTestSupport {
         /** Starts {@code command} with stdout to {@code output}. */
         public static Peer start(Path output, String... command) throws IOException {
             return new Peer(new ProcessBuilder(command)
+                    .redirectInput(NO_INPUT)
                     .redirectOutput(output.toFile())
                     .redirectError(ProcessBuilder.Redirect.INHERIT)
                     .start());
