@@ -4,8 +4,6 @@ import dev.reactorfifo.BrokenPipeException;
 import dev.reactorfifo.WriteOptions;
 import java.nio.ByteBuffer;
 import java.util.Queue;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Subscription;
@@ -16,8 +14,8 @@ import reactor.core.Scannable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Operators;
-import reactor.core.scheduler.Scheduler;
 import reactor.util.concurrent.Queues;
+import reactor.util.context.Context;
 
 /**
  * Writes the lines of a publisher into a FIFO; completes when all are written and the descriptor
@@ -25,8 +23,9 @@ import reactor.util.concurrent.Queues;
  *
  * <p>Threads: a drain task on the options' scheduler opens the FIFO (waiting for a reader),
  * then moves every line that is available into a batch buffer and writes the batch when it is
- * full or when the upstream has nothing more for the moment, waiting in {@code poll(2)} when the
- * pipe is full. A synchronous upstream ({@code Flux.fromIterable}) is fused and pulled on the
+ * full or when the upstream has nothing more for the moment, waiting for room when the pipe is
+ * full (in {@code poll(2)} on that thread, or, with the shared poller, by ending the task until
+ * the poller reports room). A synchronous upstream ({@code Flux.fromIterable}) is fused and pulled on the
  * drain thread; otherwise lines arrive through a bounded queue of {@value #PREFETCH}, requested
  * as the pipe takes them.
  */
@@ -59,12 +58,11 @@ public final class FifoWriteMono extends Mono<Void> {
         source.subscribe(new WriteSubscriber(actual, path, options, linesWrittenCounter));
     }
 
-    static final class WriteSubscriber implements CoreSubscriber<String>, Subscription, Runnable, Scannable {
+    static final class WriteSubscriber extends FifoDrain implements CoreSubscriber<String>, Subscription, Scannable {
 
         private final CoreSubscriber<? super Void> actual;
         private final String path;
         private final WriteOptions options;
-        private final Scheduler scheduler;
         private final LineEncoder encoder;
         private final @Nullable AtomicLong linesWrittenCounter;
 
@@ -74,34 +72,32 @@ public final class FifoWriteMono extends Mono<Void> {
 
         // Owned by the WIP holder (the drain task, or cancel() when idle)
         private @Nullable FifoWriteEnd writeEnd;
+        private FifoWriteEnd.@Nullable Opener opener;
         private @Nullable ByteBuffer batch;
+        /** A line longer than a batch, being written on its own. */
+        private @Nullable ByteBuffer oversize;
+        /** An encoded line waiting for room in the batch. */
+        private byte @Nullable [] pendingLine;
         private int batchLength;
         private int linesInBatch;
         private long linesWritten;
         private int consumed;
-        private boolean done;
 
-        private volatile @Nullable WakeablePoller poller;
-        private volatile boolean cancelled;
         private volatile boolean upstreamDone;
         private @Nullable Throwable upstreamError;
 
-        private volatile int wip;
-        private static final AtomicIntegerFieldUpdater<WriteSubscriber> WIP =
-                AtomicIntegerFieldUpdater.newUpdater(WriteSubscriber.class, "wip");
-
         WriteSubscriber(CoreSubscriber<? super Void> actual, String path, WriteOptions options,
                 @Nullable AtomicLong linesWrittenCounter) {
+            super(options.scheduler());
             this.actual = actual;
             this.path = path;
             this.options = options;
-            this.scheduler = options.scheduler();
             this.encoder = new LineEncoder(options.charset(), path);
             this.linesWrittenCounter = linesWrittenCounter;
         }
 
         @Override
-        public reactor.util.context.Context currentContext() {
+        public Context currentContext() {
             return actual.currentContext();
         }
 
@@ -175,77 +171,44 @@ public final class FifoWriteMono extends Mono<Void> {
 
         @Override
         public void cancel() {
-            if (cancelled) {
-                return;
-            }
-            cancelled = true;
-            upstream.cancel();
-            if (WIP.getAndIncrement(this) == 0) {
-                stop();
-            } else {
-                WakeablePoller p = poller;
-                if (p != null) {
-                    p.wakeup();
-                }
-            }
+            cancelDrain();
         }
 
-        private void schedule() {
-            if (WIP.getAndIncrement(this) != 0) {
-                return;
-            }
-            try {
-                scheduler.schedule(this);
-            } catch (RejectedExecutionException e) {
-                upstream.cancel();
-                stop();
-                actual.onError(Operators.onRejectedExecution(e, this, null, null, actual.currentContext()));
+        @Override
+        void cancelUpstream() {
+            upstream.cancel();
+        }
+
+        @Override
+        void afterTerminated() {
+            if (sourceMode == Fuseable.ASYNC) {
+                queue.clear(); // drop what the fused source still holds
             }
         }
 
         @Override
-        public void run() {
-            int missed = 1;
-            for (;;) {
-                if (!done) {
-                    try {
-                        drain();
-                    } catch (Throwable t) {
-                        upstream.cancel();
-                        fail(t);
-                    }
-                }
-                if (done) {
-                    if (sourceMode == Fuseable.ASYNC) {
-                        queue.clear(); // drop what the fused source still holds
-                    }
-                    return;
-                }
-                missed = WIP.addAndGet(this, -missed);
-                if (missed == 0) {
-                    return;
-                }
-            }
-        }
-
-        private void drain() throws Exception {
-            if (cancelled) {
+        void drain() throws Exception {
+            if (isCancelled()) {
                 stop();
                 return;
             }
             FifoWriteEnd end = writeEnd;
             if (end == null) {
-                BlockingGuard.requireBlockingAllowed("NamedPipe.writeLines() to " + path);
-                WakeablePoller p = new WakeablePoller();
-                poller = p;
-                if (cancelled) {
-                    stop();
-                    return;
+                FifoWriteEnd.Opener o = opener;
+                if (o == null) {
+                    ReadinessWaiter w = openWaiter(options.transport(), "NamedPipe.writeLines() to " + path);
+                    if (w == null) {
+                        return;
+                    }
+                    o = new FifoWriteEnd.Opener(path, w, options.awaitReader());
+                    opener = o;
                 }
-                end = FifoWriteEnd.open(path, p, options.awaitReader());
+                end = o.tryOpen();
                 if (end == null) {
-                    stop(); // woken while waiting for a reader: cancelled
-                    return;
+                    if (o.cancelled()) {
+                        stop();
+                    }
+                    return; // else the waiter resumes us for the next try
                 }
                 writeEnd = end;
                 int capacity = options.atomicLines() ? end.pipeBuf() : LARGE_BATCH;
@@ -254,80 +217,83 @@ public final class FifoWriteMono extends Mono<Void> {
                     upstream.request(PREFETCH);
                 }
             }
+            // a write that had to wait for room (shared poller) is finished before anything else
+            if ((oversize != null && !writeOversize(end)) || !flush(end)) {
+                return;
+            }
             Queue<String> q = queue;
             for (;;) {
-                if (cancelled) {
+                if (isCancelled()) {
                     stop();
                     return;
                 }
-                boolean finished = upstreamDone;
-                String line = q.poll(); // a fused SYNC source may throw here: handled as a failure
-                if (line == null) {
-                    if (sourceMode == Fuseable.SYNC || finished) {
-                        finish(end);
+                byte[] bytes = pendingLine;
+                if (bytes == null) {
+                    boolean finished = upstreamDone;
+                    String line = q.poll(); // a fused SYNC source may throw here: handled as a failure
+                    if (line == null) {
+                        if (sourceMode == Fuseable.SYNC || finished) {
+                            finish(end);
+                        } else {
+                            flush(end); // the upstream has nothing more for now: do not hold lines back
+                        }
                         return;
                     }
-                    // the upstream has nothing more for now: do not hold lines back
-                    flush(end);
-                    return;
+                    bytes = encode(end, line);
+                    if (sourceMode != Fuseable.SYNC && ++consumed == LIMIT) {
+                        consumed = 0;
+                        upstream.request(LIMIT);
+                    }
                 }
-                if (!append(end, line)) {
-                    return;
+                pendingLine = bytes;
+                if (!place(end, bytes)) {
+                    return; // kept in pendingLine until there is room
                 }
-                if (sourceMode != Fuseable.SYNC && ++consumed == LIMIT) {
-                    consumed = 0;
-                    upstream.request(LIMIT);
-                }
+                pendingLine = null;
             }
         }
 
-        /** @return false if the stream ended (cancelled or broken) while writing */
-        private boolean append(FifoWriteEnd end, String line) throws Exception {
-            byte[] bytes;
+        private byte[] encode(FifoWriteEnd end, String line) throws Exception {
             try {
-                bytes = encoder.encode(line, linesWritten + linesInBatch + 1);
+                return encoder.encode(line, linesWritten + linesInBatch + 1);
             } catch (IllegalArgumentException | java.nio.charset.CharacterCodingException e) {
                 flush(end); // the lines before the bad one were accepted: write them, then fail
                 throw e;
             }
+        }
+
+        /**
+         * Adds a line and its terminator to the batch, writing the batch first when it is full.
+         *
+         * @return false if it could not be placed yet (waiting for room) or the stream ended
+         */
+        private boolean place(FifoWriteEnd end, byte[] bytes) throws Exception {
             ByteBuffer b = batch;
             int needed = bytes.length + 1;
             if (batchLength + needed > b.capacity() && !flush(end)) {
                 return false;
             }
-            if (needed <= b.capacity()) {
-                b.put(batchLength, bytes);
-                b.put(batchLength + bytes.length, (byte) '\n');
-                batchLength += needed;
-                linesInBatch++;
-                return true;
+            if (needed > b.capacity()) {
+                // longer than a batch: written whole and in order on its own, but not atomically
+                ByteBuffer whole = ByteBuffer.allocateDirect(needed);
+                whole.put(0, bytes);
+                whole.put(bytes.length, (byte) '\n');
+                oversize = whole;
+                return writeOversize(end);
             }
-            // longer than a batch: written whole and in order through the buffer, but not atomically
-            int offset = 0;
-            while (offset < needed) {
-                int piece = Math.min(b.capacity(), needed - offset);
-                int fromBytes = Math.min(piece, bytes.length - offset);
-                if (fromBytes > 0) {
-                    b.put(0, bytes, offset, fromBytes);
-                }
-                if (fromBytes < piece) {
-                    b.put(fromBytes, (byte) '\n');
-                }
-                if (!writeOrStop(end, piece)) {
-                    return false;
-                }
-                offset += piece;
-            }
-            countWritten(1);
+            b.put(batchLength, bytes);
+            b.put(batchLength + bytes.length, (byte) '\n');
+            batchLength += needed;
+            linesInBatch++;
             return true;
         }
 
-        /** @return false if the stream ended while writing */
+        /** @return false if the batch is not written yet (waiting for room) or the stream ended */
         private boolean flush(FifoWriteEnd end) throws Exception {
             if (batchLength == 0) {
                 return true;
             }
-            if (!writeOrStop(end, batchLength)) {
+            if (!written(end.write(batch, batchLength))) {
                 return false;
             }
             batchLength = 0;
@@ -336,19 +302,30 @@ public final class FifoWriteMono extends Mono<Void> {
             return true;
         }
 
-        private boolean writeOrStop(FifoWriteEnd end, int length) throws Exception {
-            FifoWriteEnd.Result result = end.writeFully(batch, length);
-            if (result == FifoWriteEnd.Result.WRITTEN) {
-                return true;
-            }
-            if (result == FifoWriteEnd.Result.CANCELLED) {
-                stop();
+        private boolean writeOversize(FifoWriteEnd end) throws Exception {
+            ByteBuffer whole = oversize;
+            if (!written(end.write(whole, whole.capacity()))) {
                 return false;
             }
-            upstream.cancel();
-            fail(new BrokenPipeException(path + ": the reader went away (broken pipe) after " + linesWritten
-                    + " lines were written into the pipe", linesWritten));
-            return false;
+            oversize = null;
+            countWritten(1);
+            return true;
+        }
+
+        private boolean written(FifoWriteEnd.Result result) {
+            switch (result) {
+                case WRITTEN:
+                    return true;
+                case PENDING:
+                    return false;
+                case CANCELLED:
+                    stop();
+                    return false;
+                default:
+                    fail(new BrokenPipeException(path + ": the reader went away (broken pipe) after "
+                            + linesWritten + " lines were written into the pipe", linesWritten));
+                    return false;
+            }
         }
 
         private void countWritten(int lines) {
@@ -363,45 +340,30 @@ public final class FifoWriteMono extends Mono<Void> {
             if (!flush(end)) {
                 return;
             }
-            release();
-            done = true;
             Throwable error = upstreamError;
-            if (error != null) {
-                actual.onError(error);
-            } else {
-                actual.onComplete();
-            }
+            complete(error != null ? () -> actual.onError(error) : actual::onComplete);
         }
 
-        private void stop() {
-            release();
-            done = true;
-        }
-
-        private void fail(Throwable t) {
-            release();
-            if (done) {
-                Operators.onErrorDropped(t, actual.currentContext());
-                return;
-            }
-            done = true;
-            if (!cancelled) {
-                actual.onError(t);
-            }
-        }
-
-        private void release() {
+        @Override
+        void releaseResources() {
             FifoWriteEnd end = writeEnd;
             if (end != null) {
                 writeEnd = null;
                 end.close();
             }
-            WakeablePoller p = poller;
-            if (p != null) {
-                poller = null;
-                p.close();
-            }
             batch = null;
+            oversize = null;
+            pendingLine = null;
+        }
+
+        @Override
+        void signalError(Throwable error) {
+            actual.onError(error);
+        }
+
+        @Override
+        Context context() {
+            return actual.currentContext();
         }
 
         @Override
@@ -413,13 +375,13 @@ public final class FifoWriteMono extends Mono<Void> {
                 return actual;
             }
             if (key == Attr.CANCELLED) {
-                return cancelled;
+                return isCancelled();
             }
             if (key == Attr.TERMINATED) {
-                return done && !cancelled;
+                return isDone() && !isCancelled();
             }
             if (key == Attr.RUN_ON) {
-                return scheduler;
+                return scheduler();
             }
             if (key == Attr.RUN_STYLE) {
                 return Attr.RunStyle.ASYNC;

@@ -42,8 +42,12 @@ public final class LineEncoder {
         byte[] bytes;
         if (utf8) {
             bytes = line.getBytes(StandardCharsets.UTF_8);
-            // equal lengths mean pure ASCII; otherwise a lone surrogate may have become '?'
+            // getBytes writes '?' for a lone surrogate. With more bytes than chars, some chars are
+            // multi-byte and surrogates must be checked; with equal lengths every char is one byte,
+            // so a lone surrogate can only hide behind a '?' byte.
             if (bytes.length != line.length()) {
+                requireWellFormedSurrogates(line, lineNumber);
+            } else if (Terminators.indexOfByte(bytes, 0, bytes.length, (byte) '?') >= 0) {
                 requireWellFormedSurrogates(line, lineNumber);
             }
         } else {
@@ -88,16 +92,24 @@ public final class LineEncoder {
 
     private CharacterCodingException unencodable(long lineNumber, int index, CharacterCodingException cause) {
         String where = index >= 0 ? " at index " + index : "";
-        CharacterCodingException e = new CharacterCodingException() {
-            private static final long serialVersionUID = 1L;
-
-            @Override
-            public String getMessage() {
-                return target + ": line " + lineNumber + " has a character" + where + " that "
-                        + charset.name() + " cannot encode";
-            }
-        };
+        UnencodableLineException e = new UnencodableLineException(target + ": line " + lineNumber
+                + " has a character" + where + " that " + charset.name() + " cannot encode");
         e.initCause(cause);
         return e;
+    }
+
+    /** {@link CharacterCodingException} carries no message of its own; this one says where. */
+    static final class UnencodableLineException extends CharacterCodingException {
+        private static final long serialVersionUID = 1L;
+        private final String message;
+
+        UnencodableLineException(String message) {
+            this.message = message;
+        }
+
+        @Override
+        public String getMessage() {
+            return message;
+        }
     }
 }
