@@ -1,6 +1,8 @@
 package dev.reactorfifo.bench;
 
+import dev.reactorfifo.FifoTransport;
 import dev.reactorfifo.NamedPipe;
+import dev.reactorfifo.ReadOptions;
 import java.io.BufferedReader;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
@@ -20,13 +22,16 @@ import reactor.core.publisher.Flux;
 
 /**
  * Scenario 6: N FIFOs, each with a writer sending a line every 10 ms. One reader child JVM
- * subscribes to all N (with the naive one-liner or with {@code lines()}, both on
- * {@code boundedElastic()}); one writer child JVM serves all N FIFOs from a single timer thread
+ * subscribes to all N (with the naive one-liner, with {@code lines()}, or with {@code lines()} on the
+ * shared-poller transport, all on {@code boundedElastic()}); one writer child JVM serves all FIFOs from a single timer thread
  * with non-blocking descriptors (so that a writer never waits for a reader that is not there yet).
  * Both are told "go" at the same moment; after 1 s the reader counts the FIFOs whose first line
  * has arrived and the threads it holds.
  */
 final class ConcurrencyScenario {
+
+    static final Map<String, String> LABELS = Map.of("naive", "naive one-liner", "lines", "`lines()` (default transport)",
+            "shared", "`lines()`, `transport(SHARED_POLLER)`");
 
     private ConcurrencyScenario() {
     }
@@ -37,13 +42,13 @@ final class ConcurrencyScenario {
         report.section("6. Concurrency: N FIFOs, a line every 10 ms on each");
         report.paragraph("One reader child JVM subscribes to all N FIFOs, one writer child JVM writes a line to each "
                 + "FIFO every 10 ms from a single timer thread (non-blocking descriptors, so no writer waits for a reader that is "
-                + "not there). Counted 1 s after both were told to start. " + runs + " runs per contender and N; "
-                + "the two contenders run side by side, each with its own FIFOs. Each reader first reads "
-                + "one line through a private FIFO with both readers, so class loading and the native binding's "
+                + "not there). Counted 1 s after writer and readers were told to start. " + runs + " runs per contender and N; "
+                + "the contenders run side by side, each with its own FIFOs. Each reader first reads "
+                + "one line through a private FIFO with each reader, so class loading and the native binding's "
                 + "start-up are not counted. `boundedElastic()` is capped at 10 x " + Runtime.getRuntime().availableProcessors()
                 + " cores = " + 10 * Runtime.getRuntime().availableProcessors() + " threads here.");
         Map<String, List<long[]>> results = new LinkedHashMap<>(); // "mode|N" -> {served, threads}
-        String[] modes = {"naive", "lines"};
+        String[] modes = {"naive", "lines", "shared"};
         try (ChildJvm writer = ctx.child("conc-writer", List.of("-Xmx256m"), "conc-writer")) {
             writer.receiveOk(60_000);
             for (int n : sizes) {
@@ -52,23 +57,24 @@ final class ConcurrencyScenario {
         }
         Table t = new Table("N", "reader", "readers with a first line within 1 s", "reader JVM threads (all)");
         for (int n : sizes) {
-            for (String mode : new String[] {"naive", "lines"}) {
+            for (String mode : modes) {
                 List<long[]> rs = results.get(mode + "|" + n);
                 double[] served = rs.stream().mapToDouble(x -> x[0]).toArray();
                 double[] threads = rs.stream().mapToDouble(x -> x[1]).toArray();
-                t.row(String.valueOf(n), mode.equals("naive") ? "naive one-liner" : "`lines()`",
+                t.row(String.valueOf(n), LABELS.get(mode),
                         Stats.range(served, "%.0f") + " of " + n, Stats.range(threads, "%.0f"));
             }
         }
         report.table(t);
-        report.paragraph("No bar: this row records today's limit (one blocked `boundedElastic()` thread per open FIFO, "
-                + "for both readers) for the issue that moves it.");
+        report.paragraph("No bar. The naive one-liner and the default transport hold one blocked `boundedElastic()` "
+                + "thread per open FIFO, so only as many FIFOs as the scheduler has threads are served; "
+                + "`SHARED_POLLER` waits for all of them on one thread.");
     }
 
     private static void runSize(Context ctx, ChildJvm writer, int n, String[] modes, int runs,
             Map<String, List<long[]>> results) throws Exception {
-        // the two contenders run side by side, each with its own FIFOs (one writer JVM serves both):
-        // their work is a line per FIFO per 10 ms, so they hardly compete, and it halves the time
+        // the contenders run side by side, each with its own FIFOs (one writer JVM serves them all):
+        // their work is a line per FIFO per 10 ms, so they hardly compete, and it saves two thirds of the time
         Map<String, Path> dirs = new LinkedHashMap<>();
         for (String mode : modes) {
             Path dir = Files.createDirectories(ctx.temp.resolve("conc-" + n + "-" + mode));
@@ -87,7 +93,7 @@ final class ConcurrencyScenario {
                 for (ChildJvm reader : readers.values()) {
                     reader.receiveOk(60_000);
                 }
-                writer.send("go " + n + " " + dirs.get(modes[0]) + " " + dirs.get(modes[1]));
+                writer.send("go " + n + " " + String.join(" ", dirs.values().stream().map(Path::toString).toArray(String[]::new)));
                 for (String mode : modes) {
                     readers.get(mode).send("go");
                 }
@@ -116,7 +122,9 @@ final class ConcurrencyScenario {
         warmUp();
         for (int i = 0; i < n; i++) {
             Path fifo = dir.resolve("f" + i);
-            Flux<String> flux = mode.equals("lines") ? NamedPipe.of(fifo).lines() : ReadScenario.naive(fifo);
+            Flux<String> flux = mode.equals("lines") ? NamedPipe.of(fifo).lines()
+                    : mode.equals("shared") ? NamedPipe.of(fifo).lines(ReadOptions.defaults().transport(FifoTransport.SHARED_POLLER))
+                    : ReadScenario.naive(fifo);
             final int index = i;
             flux.subscribe(line -> first.compareAndSet(index, 0, System.nanoTime()), error -> { });
         }
@@ -139,16 +147,17 @@ final class ConcurrencyScenario {
     }
 
     /**
-     * Reads one line through a private FIFO with both readers first, so that class loading and
+     * Reads one line through a private FIFO with each reader first, so that class loading and
      * the native binding's start-up (over 1 s when 20 threads wait for it at once, on a loaded
      * 2-core machine) are not counted against the 1 s.
      */
     private static void warmUp() throws Exception {
         NamedPipe pipe = NamedPipe.createTemp();
         try {
-            for (int i = 0; i < 2; i++) {
+            for (int i = 0; i < 3; i++) {
                 Process p = new ProcessBuilder("sh", "-c", "echo warm > " + Shell.quote(pipe.path())).start();
-                Flux<String> flux = i == 0 ? pipe.lines() : ReadScenario.naive(pipe.path());
+                Flux<String> flux = i == 0 ? pipe.lines() : i == 1 ? ReadScenario.naive(pipe.path())
+                        : pipe.lines(ReadOptions.defaults().transport(FifoTransport.SHARED_POLLER));
                 flux.blockLast(java.time.Duration.ofSeconds(30));
                 p.waitFor();
             }
