@@ -68,7 +68,7 @@ public final class BenchmarkMain {
             }
         }
         long dataBytes = (sizeMb != null ? sizeMb : quick ? 20 : 200) * 1_000_000L;
-        long writeBytes = (writeSizeMb != null ? writeSizeMb : quick ? 20 : 100) * 1_000_000L;
+        long writeBytes = (writeSizeMb != null ? writeSizeMb : quick ? 20 : 50) * 1_000_000L;
         int r = rounds != null ? rounds : quick ? 3 : 5;
         int w = warmups != null ? warmups : quick ? 2 : 6;
         List<String> ordered = new ArrayList<>(ALL);

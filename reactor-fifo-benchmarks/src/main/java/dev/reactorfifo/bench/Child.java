@@ -36,7 +36,7 @@ public final class Child {
                     WriteScenario.child(rest[0], Integer.parseInt(rest[1]), Long.parseLong(rest[2]), commands);
                     break;
                 case "ping":
-                    LatencyScenario.ping(rest);
+                    LatencyScenario.ping(rest, commands);
                     break;
                 case "pong":
                     LatencyScenario.pong(rest);

@@ -57,7 +57,7 @@ final class Context implements AutoCloseable {
     }
 
     /** A fresh FIFO in the temporary folder. */
-    Path newFifo(String name) {
+    synchronized Path newFifo(String name) {
         Path p = temp.resolve(name + "-" + (++fifoCounter));
         try {
             NamedPipe.create(p);

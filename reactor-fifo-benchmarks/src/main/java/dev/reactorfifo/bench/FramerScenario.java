@@ -17,8 +17,8 @@ final class FramerScenario {
     }
 
     static void run(Context ctx, Report report) throws Exception {
-        int warmups = ctx.quick ? 2 : 5;
-        int iterations = ctx.quick ? 3 : 5;
+        int warmups = ctx.quick ? 2 : 3;
+        int iterations = ctx.quick ? 3 : 4;
         String time = ctx.quick ? "500ms" : "1s";
         report.section("0. Line framing in memory (JMH)");
         report.paragraph("JMH 1.37, 1 fork (`-Xmx1g`), " + warmups + " warm-up and " + iterations + " measured iterations of "

@@ -34,31 +34,48 @@ final class LatencyScenario {
     }
 
     static void run(Context ctx, Report report) throws Exception {
-        int warm = ctx.quick ? 5_000 : 20_000;
+        int firstWarm = ctx.quick ? 5_000 : 20_000;
+        int warm = 2_000;
         int measured = 10_000;
         int runs = ctx.quick ? ctx.rounds : Math.max(ctx.rounds, 5);
         report.section("3. Latency (ping-pong)");
-        report.paragraph("Two child JVMs, two FIFOs, one " + (PAYLOAD.length() + 1) + "-byte line at a time: "
-                + warm + " warm-up round trips, then " + measured + " measured; one-way = round trip / 2. "
-                + runs + " runs per pair, the plain pair and the reactor-fifo pair alternating; ratios pair "
-                + "each reactor-fifo run with the plain run just before it.");
+        report.paragraph("Two child JVMs per pair, two FIFOs, one " + (PAYLOAD.length() + 1) + "-byte line at a time; "
+                + "one-way = round trip / 2. Both pairs stay up for the whole scenario and take turns: " + runs
+                + " runs each, the plain pair and the reactor-fifo pair alternating, each run " + measured
+                + " measured round trips after " + warm + " unmeasured ones (" + firstWarm + " before the first run). "
+                + "Ratios pair each reactor-fifo run with the plain run just before it.");
         String[] pairs = {"plain", "rf"};
         List<long[]> results = new ArrayList<>(); // per run: {pair index, p50, p99, p999}
-        for (int r = 0; r < runs; r++) {
+        List<ChildJvm> jvms = new ArrayList<>();
+        try {
+            ChildJvm[] pings = new ChildJvm[pairs.length];
             for (int p = 0; p < pairs.length; p++) {
                 Path a = ctx.newFifo("ping");
                 Path b = ctx.newFifo("pong");
-                try (ChildJvm pong = ctx.child("pong-" + pairs[p], List.of("-Xmx256m"), "pong", pairs[p], a.toString(), b.toString());
-                        ChildJvm ping = ctx.child("ping-" + pairs[p], List.of("-Xmx256m"), "ping", pairs[p], a.toString(),
-                                b.toString(), String.valueOf(warm), String.valueOf(measured))) {
-                    String[] w = ping.receiveOk(120_000);
+                jvms.add(ctx.child("pong-" + pairs[p], List.of("-Xmx256m"), "pong", pairs[p], a.toString(), b.toString()));
+                pings[p] = ctx.child("ping-" + pairs[p], List.of("-Xmx256m"), "ping", pairs[p], a.toString(), b.toString());
+                jvms.add(pings[p]);
+                pings[p].send("run " + firstWarm + " 1"); // connect and warm up
+                pings[p].receiveOk(120_000);
+            }
+            for (int r = 0; r < runs; r++) {
+                for (int p = 0; p < pairs.length; p++) {
+                    pings[p].send("run " + warm + " " + measured);
+                    String[] w = pings[p].receiveOk(120_000);
                     results.add(new long[] {p, Long.parseLong(w[0]), Long.parseLong(w[1]), Long.parseLong(w[2])});
-                    if (pong.waitFor(10_000) != 0) {
-                        throw new IllegalStateException("pong did not finish cleanly" + pong.logTail());
-                    }
+                }
+                System.out.printf("   latency: run %d/%d done%n", r + 1, runs);
+            }
+            for (ChildJvm ping : pings) {
+                ping.close(); // its EOF ends the pong
+            }
+            for (ChildJvm j : jvms) {
+                if (j.waitFor(10_000) != 0) {
+                    throw new IllegalStateException("a ping-pong JVM did not finish cleanly" + j.logTail());
                 }
             }
-            System.out.printf("   latency: run %d/%d done%n", r + 1, runs);
+        } finally {
+            jvms.forEach(ChildJvm::close);
         }
         Table t = new Table("pair", "one-way p50 µs", "p99 µs", "p99.9 µs", "p50 x plain, paired", "p99 x plain, paired");
         String[] labels = {"plain blocking Java (`BufferedReader`/`BufferedWriter`)", "reactor-fifo (`lines()` + `FifoSink`)"};
@@ -115,91 +132,133 @@ final class LatencyScenario {
         }
     }
 
-    /** ping MODE A B WARM N: sends into A, reads the echo from B; answers {@code ok p50 p99 p999} one-way in ns. */
-    static void ping(String[] args) throws Exception {
+    /**
+     * ping MODE A B: sends into A and reads the echo from B. For each command {@code run WARM N}
+     * makes WARM unmeasured and N measured round trips and answers {@code ok p50 p99 p999}, one-way
+     * in ns; at the end of its stdin closes A, which ends the pong.
+     */
+    static void ping(String[] args, BufferedReader commands) throws Exception {
         Path a = Path.of(args[1]);
         Path b = Path.of(args[2]);
-        int warm = Integer.parseInt(args[3]);
-        int n = Integer.parseInt(args[4]);
-        long[] oneWay = new long[n];
         if (args[0].equals("plain")) {
             try (BufferedWriter out = new BufferedWriter(new OutputStreamWriter(new FileOutputStream(a.toFile()), StandardCharsets.UTF_8));
                     BufferedReader in = new BufferedReader(new InputStreamReader(new FileInputStream(b.toFile()), StandardCharsets.UTF_8))) {
-                for (int i = 0; i < warm + n; i++) {
-                    long t0 = System.nanoTime();
-                    out.write(PAYLOAD);
-                    out.write('\n');
-                    out.flush();
-                    String echo = in.readLine();
-                    long rtt = System.nanoTime() - t0;
-                    if (echo == null || echo.length() != PAYLOAD.length()) {
-                        throw new IllegalStateException("bad echo " + echo);
+                String command;
+                while ((command = commands.readLine()) != null) {
+                    String[] w = command.split(" ");
+                    int warm = Integer.parseInt(w[1]);
+                    long[] oneWay = new long[Integer.parseInt(w[2])];
+                    for (int i = 0; i < warm + oneWay.length; i++) {
+                        long t0 = System.nanoTime();
+                        out.write(PAYLOAD);
+                        out.write('\n');
+                        out.flush();
+                        String echo = in.readLine();
+                        long rtt = System.nanoTime() - t0;
+                        if (echo == null || echo.length() != PAYLOAD.length()) {
+                            throw new IllegalStateException("bad echo " + echo);
+                        }
+                        if (i >= warm) {
+                            oneWay[i - warm] = rtt / 2;
+                        }
                     }
-                    if (i >= warm) {
-                        oneWay[i - warm] = rtt / 2;
-                    }
+                    answer(oneWay);
                 }
             }
-        } else {
-            FifoSink out = NamedPipe.of(a).sink();
-            CountDownLatch finished = new CountDownLatch(1);
-            Throwable[] failure = new Throwable[1];
-            BaseSubscriber<String> echoes = new BaseSubscriber<>() {
-                private volatile long sentAt;
-                private int received;
-
-                @Override
-                protected void hookOnSubscribe(Subscription s) {
-                    s.request(Long.MAX_VALUE);
-                    send();
-                }
-
-                private void send() {
-                    sentAt = System.nanoTime();
-                    Sinks.EmitResult r = out.tryEmitNext(PAYLOAD);
-                    if (r != Sinks.EmitResult.OK) {
-                        throw new IllegalStateException("ping tryEmitNext: " + r);
-                    }
-                }
-
-                @Override
-                protected void hookOnNext(String echo) {
-                    long rtt = System.nanoTime() - sentAt;
-                    if (echo.length() != PAYLOAD.length()) {
-                        throw new IllegalStateException("bad echo " + echo);
-                    }
-                    if (received >= warm) {
-                        oneWay[received - warm] = rtt / 2;
-                    }
-                    received++;
-                    if (received < warm + n) {
-                        send();
-                    } else {
-                        out.tryEmitComplete();
-                    }
-                }
-
-                @Override
-                protected void hookOnError(Throwable t) {
-                    failure[0] = t;
-                }
-
-                @Override
-                protected void hookFinally(reactor.core.publisher.SignalType type) {
-                    finished.countDown();
-                }
-            };
-            NamedPipe.of(b).lines().subscribe(echoes);
-            if (!finished.await(120, TimeUnit.SECONDS)) {
-                throw new IllegalStateException("ping-pong did not finish");
-            }
-            if (failure[0] != null) {
-                throw new IllegalStateException(failure[0]);
-            }
-            out.done().block();
+            return;
         }
+        FifoSink out = NamedPipe.of(a).sink();
+        Echoes echoes = new Echoes(out);
+        NamedPipe.of(b).lines().subscribe(echoes);
+        String command;
+        while ((command = commands.readLine()) != null) {
+            String[] w = command.split(" ");
+            answer(echoes.run(Integer.parseInt(w[1]), Integer.parseInt(w[2])));
+        }
+        out.tryEmitComplete();
+        out.done().block();
+        echoes.finished.await(30, TimeUnit.SECONDS);
+    }
+
+    private static void answer(long[] oneWay) {
         Arrays.sort(oneWay);
         Child.answer("ok " + Stats.percentile(oneWay, 50) + " " + Stats.percentile(oneWay, 99) + " "
                 + Stats.percentile(oneWay, 99.9));
+    }
+
+    /** The reactor-fifo ping: sends the next line from the onNext of the previous echo. */
+    static final class Echoes extends BaseSubscriber<String> {
+        private final FifoSink out;
+        final CountDownLatch finished = new CountDownLatch(1);
+        private volatile long sentAt;
+        private int received;
+        private int warm;
+        private long[] oneWay;
+        private volatile CountDownLatch runDone;
+        private volatile Throwable failure;
+
+        Echoes(FifoSink out) {
+            this.out = out;
+        }
+
+        long[] run(int warm, int n) throws InterruptedException {
+            this.warm = warm;
+            this.oneWay = new long[n];
+            this.received = 0;
+            CountDownLatch done = new CountDownLatch(1);
+            runDone = done;
+            send();
+            if (!done.await(120, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("ping-pong run did not finish");
+            }
+            if (failure != null) {
+                throw new IllegalStateException(failure);
+            }
+            return oneWay;
+        }
+
+        @Override
+        protected void hookOnSubscribe(Subscription s) {
+            s.request(Long.MAX_VALUE);
+        }
+
+        private void send() {
+            sentAt = System.nanoTime();
+            Sinks.EmitResult r = out.tryEmitNext(PAYLOAD);
+            if (r != Sinks.EmitResult.OK) {
+                throw new IllegalStateException("ping tryEmitNext: " + r);
+            }
+        }
+
+        @Override
+        protected void hookOnNext(String echo) {
+            long rtt = System.nanoTime() - sentAt;
+            if (echo.length() != PAYLOAD.length()) {
+                throw new IllegalStateException("bad echo " + echo);
+            }
+            if (received >= warm) {
+                oneWay[received - warm] = rtt / 2;
+            }
+            received++;
+            if (received < warm + oneWay.length) {
+                send();
+            } else {
+                runDone.countDown();
+            }
+        }
+
+        @Override
+        protected void hookOnError(Throwable t) {
+            failure = t;
+            CountDownLatch d = runDone;
+            if (d != null) {
+                d.countDown();
+            }
+        }
+
+        @Override
+        protected void hookFinally(reactor.core.publisher.SignalType type) {
+            finished.countDown();
+        }
     }
 }

@@ -68,8 +68,9 @@ final class Machine {
     }
 
     private static String read(String file) {
-        try {
-            return Files.readString(Path.of(file)).trim();
+        // not Files.readString: it trusts the size /proc reports and returned only the first byte here
+        try (java.io.FileInputStream in = new java.io.FileInputStream(file)) {
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII).trim();
         } catch (IOException e) {
             return "?";
         }

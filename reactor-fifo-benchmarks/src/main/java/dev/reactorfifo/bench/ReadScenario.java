@@ -40,6 +40,7 @@ final class ReadScenario {
                 new Contender("naive", "naive Reactor one-liner", null, false),
                 new Contender("lines", "`NamedPipe.lines()`", null, false),
                 new Contender("cat-1m", "`cat`, pipe raised to 1 MiB", "exec cat FIFO > /dev/null", true),
+                new Contender("lines-pipe1m", "`lines()`, pipe raised to 1 MiB", null, true),
                 new Contender("lines-1m", "`lines()`, 1 MiB reads, pipe raised to 1 MiB", null, true));
     }
 
@@ -127,9 +128,10 @@ final class ReadScenario {
                     Stats.fmt("%.2fx", linesOverNaive), linesOverNaive >= 1.2);
             if (lineBytes == 100) {
                 double plain = Stats.median(Stats.toArray(refRatio.get("lines")));
-                double raised = Stats.median(Stats.toArray(refRatio.get("lines-1m")));
+                double raised = Math.max(Stats.median(Stats.toArray(refRatio.get("lines-pipe1m"))),
+                        Stats.median(Stats.toArray(refRatio.get("lines-1m"))));
                 report.verdict("read 100 B", "aim: `lines()` >= 0.8x `cat`",
-                        Stats.fmt("%.2fx", plain) + " default; " + Stats.fmt("%.2fx", raised) + " with a 1 MiB pipe",
+                        Stats.fmt("%.2fx", plain) + " default; " + Stats.fmt("%.2fx", raised) + " with a 1 MiB pipe (better of the two rows)",
                         Math.max(plain, raised) >= 0.8);
             }
             report.endVerdicts();
@@ -209,6 +211,7 @@ final class ReadScenario {
                     n = naive(fifo).count().block();
                     break;
                 case "lines":
+                case "lines-pipe1m": // the harness raises the pipe; the reader is the default one
                     n = NamedPipe.of(fifo).lines().count().block();
                     break;
                 case "lines-1m":
