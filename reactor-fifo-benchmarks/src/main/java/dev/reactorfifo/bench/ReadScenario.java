@@ -141,7 +141,7 @@ final class ReadScenario {
     }
 
     /** Each reference run relative to the median reference run: the reference's own noise. */
-    private static double[] ratiosOf(double[] refs) {
+    static double[] ratiosOf(double[] refs) {
         double m = Stats.median(refs);
         double[] r = new double[refs.length];
         for (int i = 0; i < refs.length; i++) {
