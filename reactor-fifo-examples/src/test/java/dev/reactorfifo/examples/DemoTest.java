@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -19,12 +19,6 @@ class DemoTest {
 
     private static final Pattern WRITER_PID = Pattern.compile("child JVM \\(pid (\\d+)\\)");
 
-    @AfterEach
-    void stopLeftoverChildren() {
-        // Demo stops its child itself; this is the safety net should an assertion fail half-way
-        ProcessHandle.current().children().forEach(ProcessHandle::destroyForcibly);
-    }
-
     @Test
     @Timeout(60)
     void writerAndReaderTalkAsTwoProcessesThenTheFifoIsRemoved() {
@@ -34,25 +28,39 @@ class DemoTest {
         int code = Demo.run(new String[0], out.stream, err.stream);
 
         List<String> lines = out.lines();
-        assertThat(code).as("exit code; output: %s; errors: %s", lines, err.text()).isZero();
-        assertThat(lines.stream().filter(line -> line.startsWith("Sent: ")))
-                .containsExactlyElementsOf(messages("Sent: "));
-        assertThat(lines.stream().filter(line -> line.startsWith("Received: ")))
-                .containsExactlyElementsOf(messages("Received: "));
-        assertThat(lines).hasSize(2 + 10 + 2);
+        OptionalLong writerPid = writerPid(lines);
+        try {
+            assertThat(code).as("exit code; output: %s; errors: %s", lines, err.text()).isZero();
+            assertThat(lines.stream().filter(line -> line.startsWith("Sent: ")))
+                    .containsExactlyElementsOf(messages("Sent: "));
+            assertThat(lines.stream().filter(line -> line.startsWith("Received: ")))
+                    .containsExactlyElementsOf(messages("Received: "));
+            assertThat(lines).hasSize(2 + 10 + 2);
 
-        Path fifo = Path.of(lines.get(0).substring("demo: FIFO ".length()));
-        assertThat(fifo).doesNotExist();
-        assertThat(fifo.getParent()).doesNotExist(); // createTemp's private folder goes with it
-        assertThat(lines.get(lines.size() - 1)).isEqualTo("demo: removed the FIFO " + fifo);
+            Path fifo = Path.of(lines.get(0).substring("demo: FIFO ".length()));
+            assertThat(fifo).doesNotExist();
+            assertThat(fifo.getParent()).doesNotExist(); // createTemp's private folder goes with it
+            assertThat(lines.get(lines.size() - 1)).isEqualTo("demo: removed the FIFO " + fifo);
 
-        Matcher writer = WRITER_PID.matcher(lines.get(1));
-        assertThat(writer.find()).as("writer pid in %s", lines.get(1)).isTrue();
-        long writerPid = Long.parseLong(writer.group(1));
-        assertThat(writerPid).isNotEqualTo(ProcessHandle.current().pid());
-        assertThat(ProcessHandle.of(writerPid).map(ProcessHandle::isAlive)).isNotEqualTo(java.util.Optional.of(true));
+            assertThat(writerPid).as("the writer's pid, in %s", lines).isPresent();
+            assertThat(writerPid.getAsLong()).isNotEqualTo(ProcessHandle.current().pid());
+            assertThat(ProcessHandle.of(writerPid.getAsLong()).filter(ProcessHandle::isAlive)).isEmpty();
+            assertThat(err.text()).isEmpty();
+        } finally {
+            // Demo stops its child itself; this is the safety net should it have failed to
+            writerPid.ifPresent(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+        }
+    }
 
-        assertThat(err.text()).isEmpty();
+    /** From the line "demo: writer = WriterExample in a child JVM (pid N), ...". */
+    private static OptionalLong writerPid(List<String> lines) {
+        for (String line : lines) {
+            Matcher m = WRITER_PID.matcher(line);
+            if (m.find()) {
+                return OptionalLong.of(Long.parseLong(m.group(1)));
+            }
+        }
+        return OptionalLong.empty();
     }
 
     static List<String> messages(String prefix) {
