@@ -1,12 +1,8 @@
 package dev.reactorfifo.examples;
 
 import dev.reactorfifo.NamedPipe;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.nio.charset.Charset;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,13 +11,13 @@ import reactor.core.publisher.Mono;
 
 /**
  * The tutorial in one command: {@link WriterExample} and {@link ReaderExample} talking through a
- * FIFO as two real processes, then the tutorial's clean-up step.
+ * FIFO as two real processes, then the tutorial's clean-up step (removing the FIFO).
  *
  * <pre>java -jar reactor-fifo-examples/target/reactor-fifo-examples.jar</pre>
  *
  * <ol>
  *   <li>creates a private FIFO ({@link NamedPipe#createTemp()}), so that runs never collide;
- *   <li>starts the writer in a child JVM with this JVM's class path, and copies its output here;
+ *   <li>starts the writer in a child JVM with this JVM's class path, writing to the same terminal;
  *   <li>runs the reader in this JVM until the writer closes the FIFO (about five seconds);
  *   <li>removes the FIFO. A shutdown hook does the same, and stops the child, on Ctrl-C.
  * </ol>
@@ -38,7 +34,13 @@ public final class Demo {
         System.exit(run(args, System.out, System.err));
     }
 
-    /** @return 0 when both sides finished normally, 1 otherwise, 2 on bad usage */
+    /**
+     * Runs the demo. The writer process shares this JVM's standard output and error (that is what
+     * {@code main} passes as {@code out} and {@code err}), so that its lines and the reader's
+     * appear in their true order.
+     *
+     * @return 0 when both sides finished normally, 1 otherwise, 2 on bad usage, 130 on Ctrl-C
+     */
     static int run(String[] args, PrintStream out, PrintStream err) {
         if (args.length != 0) {
             err.println("usage: Demo   (no arguments: it uses a private temporary FIFO)");
@@ -59,11 +61,13 @@ public final class Demo {
         Runtime.getRuntime().addShutdownHook(shutdownHook);
         try {
             out.println("demo: FIFO " + pipe.path());
-            Process writer = cleanUp.start(childJvm(WriterExample.class, pipe.path().toString()));
+            out.flush();
+            // The child writes straight into our stdout: its "Sent" is out before its line enters
+            // the FIFO, so the terminal shows what happened in the order it happened. (Copying its
+            // output through a thread of ours could print a "Received" before its "Sent".)
+            Process writer = cleanUp.start(childJvm(WriterExample.class, pipe.path().toString()).inheritIO());
             out.println("demo: writer = WriterExample in a child JVM (pid " + writer.pid()
                     + "), reader = ReaderExample in this JVM (pid " + ProcessHandle.current().pid() + ")");
-            Thread writerOut = copyLines(writer.getInputStream(), out);
-            Thread writerErr = copyLines(writer.getErrorStream(), err);
 
             // Read until the writer closes the FIFO. Should the child die before it even opened the
             // FIFO, the reader would wait for a writer forever: a failed exit ends the wait.
@@ -77,8 +81,6 @@ public final class Demo {
             if (cleanUp.isDone()) {
                 return INTERRUPTED; // Ctrl-C: the shutdown hook stopped the writer and says so
             }
-            writerOut.join(1000);
-            writerErr.join(1000);
             out.println("demo: writer exited with code " + writerExit + "; the reader saw the end of the stream");
             cleanUp.run();
             out.println("demo: removed the FIFO " + pipe.path());
@@ -119,22 +121,6 @@ public final class Demo {
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass.getName()));
         command.addAll(List.of(args));
         return new ProcessBuilder(command);
-    }
-
-    /** Copies a child's output line by line on a daemon thread, so both processes show up in one terminal. */
-    private static Thread copyLines(InputStream from, PrintStream to) {
-        Thread copier = new Thread(() -> {
-            try (BufferedReader lines = new BufferedReader(new InputStreamReader(from, Charset.defaultCharset()))) {
-                for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-                    to.println(line);
-                }
-            } catch (IOException childGone) {
-                // nothing more to copy
-            }
-        }, "demo-copy-writer-output");
-        copier.setDaemon(true);
-        copier.start();
-        return copier;
     }
 
     /**
