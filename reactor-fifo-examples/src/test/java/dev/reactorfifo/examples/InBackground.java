@@ -33,8 +33,12 @@ final class InBackground implements AutoCloseable {
 
     /** Interrupts the thread, as Ctrl-C would end the program, and waits for it to return. */
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         thread.interrupt();
-        thread.join(5000);
+        try {
+            thread.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -33,7 +33,7 @@ class LevelCountsExampleTest {
     }
 
     @AfterEach
-    void tearDown() throws InterruptedException {
+    void tearDown() {
         if (counter != null) {
             counter.close();
         }

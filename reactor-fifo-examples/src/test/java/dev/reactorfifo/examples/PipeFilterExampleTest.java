@@ -38,7 +38,7 @@ class PipeFilterExampleTest {
     }
 
     @AfterEach
-    void tearDown() throws InterruptedException {
+    void tearDown() {
         if (filter != null) {
             filter.close();
         }
@@ -46,7 +46,7 @@ class PipeFilterExampleTest {
     }
 
     /**
-     * The consumer opens the output FIFO but does not read for a second. Meanwhile both pipes
+     * The consumer opens the output FIFO but does not read for two seconds. Meanwhile both pipes
      * fill up and the producer must block in write(2): if the filter buffered in memory instead,
      * {@code seq} would have written all its 6.9 MB in a few milliseconds. Then the consumer
      * reads, and every match arrives, in order.
@@ -62,9 +62,9 @@ class PipeFilterExampleTest {
         // exec: the process we watch is seq itself, not a shell waiting for it
         Processes.Started producer = processes.sh("exec seq 1 " + LINES + " > " + input);
         // holds the output FIFO open (so the filter may start) without reading, then reads it all
-        Processes.Started consumer = processes.sh("exec 3< " + output + "; sleep 1; exec cat <&3 > " + result);
+        Processes.Started consumer = processes.sh("exec 3< " + output + "; sleep 2; exec cat <&3 > " + result);
 
-        Thread.sleep(700);
+        Thread.sleep(1000); // well before the consumer starts reading: the check has a second to spare
         assertThat(producer.process().isAlive()).as("the producer is blocked by the full pipes").isTrue();
         long written = bytesWritten(producer.process().pid());
         assertThat(written).as("bytes seq wrote before blocking").isLessThan(2_000_000);

@@ -42,7 +42,7 @@ class PythonInteropTest {
     }
 
     @AfterEach
-    void tearDown() throws InterruptedException {
+    void tearDown() {
         processes.close();
         if (javaSide != null) {
             javaSide.close();
