@@ -15,12 +15,28 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 import reactor.core.publisher.Sinks.EmitResult;
 import reactor.test.StepVerifier;
 
 /** {@link FifoSink}: Reactor's {@code Sinks.Many} contract over a bounded queue, with real readers. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
+@ParameterizedClass(name = "{0}")
+@EnumSource(FifoTransport.class)
 class FifoSinkTest {
+
+    @Parameter
+    FifoTransport transport;
+
+    ReadOptions read() {
+        return ReadOptions.defaults().transport(transport);
+    }
+
+    WriteOptions write() {
+        return WriteOptions.defaults().transport(transport);
+    }
 
     private static final Duration WAIT = Duration.ofSeconds(10);
 
@@ -38,7 +54,7 @@ class FifoSinkTest {
     @Test
     void writesEveryAcceptedLineThenCompletes() throws Exception {
         try (Peer reader = Peer.start(out, "cat", pipe.path().toString())) {
-            FifoSink sink = pipe.sink();
+            FifoSink sink = pipe.sink(write());
             int accepted = 0;
             for (int i = 0; i < 10_000; i++) {
                 while (sink.tryEmitNext("push " + i) == EmitResult.FAIL_OVERFLOW) {
@@ -55,7 +71,7 @@ class FifoSinkTest {
 
     @Test
     void queuesUntilAReaderComesAndOverflowsAtExactlyTheBufferSize() throws Exception {
-        FifoSink sink = pipe.sink(WriteOptions.defaults().bufferSize(3));
+        FifoSink sink = pipe.sink(write().bufferSize(3));
         assertThat(sink.tryEmitNext("a")).isEqualTo(EmitResult.OK);
         assertThat(sink.tryEmitNext("b")).isEqualTo(EmitResult.OK);
         assertThat(sink.tryEmitNext("c")).isEqualTo(EmitResult.OK);
@@ -73,7 +89,7 @@ class FifoSinkTest {
     void disposeReleasesTheWaitForAReaderAndRefusesFurtherLines() throws Exception {
         FifoTestSupport.assumeLinux();
         List<String> baseline = openPipeDescriptors();
-        FifoSink sink = pipe.sink();
+        FifoSink sink = pipe.sink(write());
         assertThat(sink.tryEmitNext("queued")).isEqualTo(EmitResult.OK);
         Thread.sleep(50);
         sink.dispose();
@@ -84,7 +100,7 @@ class FifoSinkTest {
 
     @Test
     void aBrokenPipeFailsDoneWithWhatWasWrittenAndDropped() throws Exception {
-        FifoSink sink = pipe.sink(WriteOptions.defaults().bufferSize(64));
+        FifoSink sink = pipe.sink(write().bufferSize(64));
         try (Peer reader = Peer.start(out, "head", "-n", "1", pipe.path().toString())) {
             long deadline = System.nanoTime() + WAIT.toNanos();
             // keep the queue full until the writer notices the reader is gone
@@ -105,7 +121,7 @@ class FifoSinkTest {
 
     @Test
     void tryEmitErrorFailsDone() throws Exception {
-        FifoSink sink = pipe.sink();
+        FifoSink sink = pipe.sink(write());
         try (Peer reader = Peer.start(out, "cat", pipe.path().toString())) {
             assertThat(sink.tryEmitNext("before the error")).isEqualTo(EmitResult.OK);
             assertThat(sink.tryEmitError(new IllegalStateException("producer failed"))).isEqualTo(EmitResult.OK);
@@ -119,7 +135,7 @@ class FifoSinkTest {
 
     @Test
     void refusesALineWithATerminator() {
-        FifoSink sink = pipe.sink();
+        FifoSink sink = pipe.sink(write());
         try {
             assertThatThrownBy(() -> sink.tryEmitNext("two\nlines"))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must not contain");

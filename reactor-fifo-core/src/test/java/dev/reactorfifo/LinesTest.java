@@ -21,6 +21,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.scheduler.Schedulers;
@@ -28,7 +31,20 @@ import reactor.test.StepVerifier;
 
 /** {@link NamedPipe#lines()} against real FIFOs and real writer processes. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
+@ParameterizedClass(name = "{0}")
+@EnumSource(FifoTransport.class)
 class LinesTest {
+
+    @Parameter
+    FifoTransport transport;
+
+    ReadOptions read() {
+        return ReadOptions.defaults().transport(transport);
+    }
+
+    WriteOptions write() {
+        return WriteOptions.defaults().transport(transport);
+    }
 
     private static final Duration WAIT = Duration.ofSeconds(10);
     private static final Duration RELEASE = Duration.ofSeconds(2);
@@ -65,7 +81,7 @@ class LinesTest {
         }
 
         try (Peer writer = Peer.sh("cat " + shQuote(data.toString()) + " > " + fifo)) {
-            List<String> lines = pipe.lines().collectList().block(WAIT);
+            List<String> lines = pipe.lines(read()).collectList().block(WAIT);
             assertThat(lines).hasSameSizeAs(expected).isEqualTo(expected);
             assertThat(writer.awaitExit(WAIT)).isZero();
         }
@@ -74,7 +90,7 @@ class LinesTest {
     @Test
     void completesAtEofAfterTheUnterminatedLastLine() throws Exception {
         try (Peer writer = Peer.sh("printf 'one\\ntwo\\r\\nthree' > " + fifo)) {
-            StepVerifier.create(pipe.lines())
+            StepVerifier.create(pipe.lines(read()))
                     .expectNext("one", "two", "three")
                     .expectComplete()
                     .verify(WAIT);
@@ -84,13 +100,14 @@ class LinesTest {
     @Test
     void aWriterThatWritesNothingGivesAnEmptyFlux() throws Exception {
         try (Peer writer = Peer.sh(": > " + fifo)) {
-            StepVerifier.create(pipe.lines()).expectComplete().verify(WAIT);
+            StepVerifier.create(pipe.lines(read())).expectComplete().verify(WAIT);
         }
     }
 
     @Test
     void isColdAndWaitsForAWriterWithoutBlockingTheSubscriber() throws Exception {
-        Flux<String> lines = pipe.lines();
+        FifoTestSupport.awaitNoThreadInFifoCalls(RELEASE);
+        Flux<String> lines = pipe.lines(read());
         Thread.sleep(100);
         assertThat(threadsInFifoCalls()).as("nothing happens before subscription").isEmpty();
         long start = System.nanoTime();
@@ -109,7 +126,7 @@ class LinesTest {
 
     @Test
     void followModeDeliversSuccessiveWritersWithoutGluingFragments() throws Exception {
-        StepVerifier verifier = StepVerifier.create(pipe.lines(ReadOptions.defaults().follow(true)))
+        StepVerifier verifier = StepVerifier.create(pipe.lines(read().follow(true)))
                 .expectNext("first a", "first b", "second", "", "third")
                 .expectNoEvent(Duration.ofMillis(300)) // follows: no completion at EOF
                 .thenCancel()
@@ -130,7 +147,7 @@ class LinesTest {
         for (int i = 1; i <= writers; i++) {
             expected.add("writer " + i);
         }
-        StepVerifier verifier = StepVerifier.create(pipe.lines(ReadOptions.defaults().follow(true)))
+        StepVerifier verifier = StepVerifier.create(pipe.lines(read().follow(true)))
                 .expectNextSequence(expected).thenCancel().verifyLater();
         // back-to-back writers: each EOF races with the next writer's open
         try (Peer burst = Peer.sh("for i in $(seq 1 " + writers + "); do printf \"writer $i\\n\" > " + fifo
@@ -143,7 +160,7 @@ class LinesTest {
     @Test
     void followModeFailsWhenThePathIsGoneAtReopen() throws Exception {
         try (Peer writer = Peer.sh("exec 3> " + fifo + "; printf 'only\\n' >&3; rm " + fifo + "; exec 3>&-")) {
-            StepVerifier.create(pipe.lines(ReadOptions.defaults().follow(true)))
+            StepVerifier.create(pipe.lines(read().follow(true)))
                     .expectNext("only")
                     .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(NoSuchFileException.class)
                             .hasMessageContaining(pipe.path().toString()))
@@ -157,7 +174,7 @@ class LinesTest {
         String line = "x".repeat(99) + "\n";
         Files.writeString(data, line.repeat(200_000)); // 20 MB: would take a free-running reader ~20 ms
         try (Peer writer = Peer.sh("exec cat " + shQuote(data.toString()) + " > " + fifo)) {
-            StepVerifier.create(pipe.lines(), 10)
+            StepVerifier.create(pipe.lines(read()), 10)
                     .expectNextCount(10)
                     .then(() -> sleep(700))
                     .then(() -> {
@@ -189,7 +206,7 @@ class LinesTest {
     @Test
     void failsALineLongerThanTheLimitNamingIt() throws Exception {
         try (Peer writer = Peer.sh("printf 'short\\nthis one is too long\\n' > " + fifo)) {
-            StepVerifier.create(pipe.lines(ReadOptions.defaults().maxLineLength(10)))
+            StepVerifier.create(pipe.lines(read().maxLineLength(10)))
                     .expectNext("short")
                     .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(LineTooLongException.class)
                             .hasMessageContaining(pipe.path() + ": line 2 is longer than maxLineLength (10 bytes)"))
@@ -200,7 +217,7 @@ class LinesTest {
     @Test
     void reportsMalformedInputWithPathAndLine() throws Exception {
         try (Peer writer = Peer.sh("printf 'fine\\nbad \\377\\n' > " + fifo)) {
-            StepVerifier.create(pipe.lines(ReadOptions.defaults()
+            StepVerifier.create(pipe.lines(read()
                             .malformedInput(java.nio.charset.CodingErrorAction.REPORT)))
                     .expectNext("fine")
                     .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(MalformedLineException.class)
@@ -211,7 +228,7 @@ class LinesTest {
 
     @Test
     void aMissingPathIsNoSuchFile() {
-        StepVerifier.create(NamedPipe.of(dir.resolve("missing")).lines())
+        StepVerifier.create(NamedPipe.of(dir.resolve("missing")).lines(read()))
                 .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(NoSuchFileException.class)
                         .hasMessageContaining("missing"))
                 .verify(WAIT);
@@ -220,11 +237,11 @@ class LinesTest {
     @Test
     void aRegularFileOrDirectoryIsNotAFifo() throws Exception {
         Path file = Files.writeString(dir.resolve("regular"), "text\n");
-        StepVerifier.create(NamedPipe.of(file).lines())
+        StepVerifier.create(NamedPipe.of(file).lines(read()))
                 .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(NotAFifoException.class)
                         .hasMessage(file + ": is a regular file, not a FIFO"))
                 .verify(WAIT);
-        StepVerifier.create(NamedPipe.of(dir).lines())
+        StepVerifier.create(NamedPipe.of(dir).lines(read()))
                 .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(NotAFifoException.class)
                         .hasMessage(dir + ": is a directory, not a FIFO"))
                 .verify(WAIT);
@@ -232,7 +249,7 @@ class LinesTest {
 
     @Test
     void refusesANonBlockingScheduler() {
-        StepVerifier.create(pipe.lines(ReadOptions.defaults().scheduler(Schedulers.parallel())))
+        StepVerifier.create(pipe.lines(read().scheduler(Schedulers.parallel())))
                 .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(IllegalStateException.class)
                         .hasMessageContaining("non-blocking"))
                 .verify(WAIT);
@@ -244,7 +261,7 @@ class LinesTest {
         Path outsideOut = dir.resolve("outside.txt");
         try (Peer outsideReader = Peer.start(outsideOut, "cat", pipe.path().toString())) {
             List<String> baseline = openPipeDescriptors();
-            Disposable subscription = pipe.lines().subscribe();
+            Disposable subscription = pipe.lines(read()).subscribe();
             awaitWaitingThread();
             subscription.dispose();
             awaitReleased(baseline, RELEASE);
@@ -264,7 +281,7 @@ class LinesTest {
         FifoTestSupport.assumeLinux();
         try (Peer writer = Peer.sh("exec 3> " + fifo + "; printf 'first\\n' >&3; exec sleep 60")) {
             List<String> baseline = openPipeDescriptors();
-            StepVerifier.create(pipe.lines())
+            StepVerifier.create(pipe.lines(read()))
                     .expectNext("first")
                     .then(LinesTest::awaitWaitingThread)
                     .thenCancel()
@@ -280,7 +297,7 @@ class LinesTest {
         FifoTestSupport.assumeLinux();
         try (Peer writer = Peer.sh("yes 'a line of text' | head -n 2000000 > " + fifo)) {
             List<String> baseline = openPipeDescriptors();
-            StepVerifier.create(pipe.lines())
+            StepVerifier.create(pipe.lines(read()))
                     .expectNextCount(50_000)
                     .thenCancel()
                     .verify(WAIT);
@@ -299,7 +316,7 @@ class LinesTest {
 
     private void assertAFreshSubscriptionDelivers() throws Exception {
         try (Peer writer = Peer.sh("printf 'still works\\n' > " + fifo)) {
-            StepVerifier.create(pipe.lines()).expectNext("still works").expectComplete().verify(WAIT);
+            StepVerifier.create(pipe.lines(read())).expectNext("still works").expectComplete().verify(WAIT);
         }
     }
 

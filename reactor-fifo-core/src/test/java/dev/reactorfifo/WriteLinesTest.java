@@ -23,6 +23,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import reactor.core.Disposable;
@@ -33,7 +36,20 @@ import reactor.test.StepVerifier;
 
 /** {@link NamedPipe#writeLines} against real FIFOs and real reader processes. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
+@ParameterizedClass(name = "{0}")
+@EnumSource(FifoTransport.class)
 class WriteLinesTest {
+
+    @Parameter
+    FifoTransport transport;
+
+    ReadOptions read() {
+        return ReadOptions.defaults().transport(transport);
+    }
+
+    WriteOptions write() {
+        return WriteOptions.defaults().transport(transport);
+    }
 
     private static final Duration WAIT = Duration.ofSeconds(10);
     private static final Duration RELEASE = Duration.ofSeconds(2);
@@ -63,7 +79,7 @@ class WriteLinesTest {
                 : kind.equals("plain") ? Flux::hide : f -> f.publishOn(Schedulers.parallel(), 32);
         String expected = base.collect(Collectors.joining("\n", "", "\n")).block();
         try (Peer reader = catReader()) {
-            StepVerifier.create(pipe.writeLines(shape.apply(base))).expectComplete().verify(WAIT);
+            StepVerifier.create(pipe.writeLines(shape.apply(base), write())).expectComplete().verify(WAIT);
             assertThat(reader.awaitExit(WAIT)).as("the reader saw EOF: the descriptor is closed").isZero();
         }
         assertThat(Files.readString(out, UTF_8)).isEqualTo(expected);
@@ -71,7 +87,7 @@ class WriteLinesTest {
 
     @Test
     void waitsForAReaderThatComesLater() throws Exception {
-        StepVerifier verifier = StepVerifier.create(pipe.writeLines(Flux.just("hello", "world")))
+        StepVerifier verifier = StepVerifier.create(pipe.writeLines(Flux.just("hello", "world"), write()))
                 .expectComplete().verifyLater();
         Thread.sleep(300);
         try (Peer reader = catReader()) {
@@ -83,7 +99,7 @@ class WriteLinesTest {
 
     @Test
     void failsAtOnceWithoutAReaderWhenToldNotToWait() {
-        StepVerifier.create(pipe.writeLines(Flux.just("x"), WriteOptions.defaults().awaitReader(false)))
+        StepVerifier.create(pipe.writeLines(Flux.just("x"), write().awaitReader(false)))
                 .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(NoReaderException.class)
                         .hasMessageContaining(pipe.path().toString()))
                 .verify(Duration.ofSeconds(2));
@@ -95,7 +111,7 @@ class WriteLinesTest {
         Flux<String> endless = Flux.range(0, Integer.MAX_VALUE).map(i -> "line " + i)
                 .doOnCancel(upstreamCancelled::tryEmitEmpty);
         try (Peer reader = Peer.start(out, "head", "-n", "1", pipe.path().toString())) {
-            StepVerifier.create(pipe.writeLines(endless))
+            StepVerifier.create(pipe.writeLines(endless, write()))
                     .expectErrorSatisfies(e -> {
                         assertThat(e).isInstanceOf(BrokenPipeException.class)
                                 .hasMessageContaining(pipe.path() + ": the reader went away");
@@ -112,7 +128,7 @@ class WriteLinesTest {
     @Test
     void aLineWithATerminatorFailsBeforeAnyOfItsBytesIsWritten() throws Exception {
         try (Peer reader = catReader()) {
-            StepVerifier.create(pipe.writeLines(Flux.just("ok", "bad\nline", "never")))
+            StepVerifier.create(pipe.writeLines(Flux.just("ok", "bad\nline", "never"), write()))
                     .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(IllegalArgumentException.class)
                             .hasMessageContaining("line 2 contains \\n"))
                     .verify(WAIT);
@@ -125,7 +141,7 @@ class WriteLinesTest {
     void anUnencodableCharacterIsAnErrorNotAQuestionMark() throws Exception {
         try (Peer reader = catReader()) {
             StepVerifier.create(pipe.writeLines(Flux.just("caf\u00e9", "\u20ac"),
-                            WriteOptions.defaults().charset(java.nio.charset.StandardCharsets.ISO_8859_1)))
+                            write().charset(java.nio.charset.StandardCharsets.ISO_8859_1)))
                     .expectError(CharacterCodingException.class)
                     .verify(WAIT);
             assertThat(reader.awaitExit(WAIT)).isZero();
@@ -137,7 +153,7 @@ class WriteLinesTest {
     void anUpstreamErrorArrivesAfterTheDescriptorIsClosed() throws Exception {
         try (Peer reader = catReader()) {
             StepVerifier.create(pipe.writeLines(Flux.concat(Flux.just("a", "b"),
-                            Flux.error(new IllegalStateException("boom")))))
+                            Flux.error(new IllegalStateException("boom"))), write()))
                     .expectErrorMessage("boom")
                     .verify(WAIT);
             assertThat(reader.awaitExit(WAIT)).isZero();
@@ -149,7 +165,7 @@ class WriteLinesTest {
     void aLoneLineWithAnIdleUpstreamReachesABlockingReaderAtOnce() throws Exception {
         Sinks.Many<String> upstream = Sinks.many().unicast().onBackpressureBuffer();
         try (Peer reader = Peer.start(out, "head", "-n", "1", pipe.path().toString())) {
-            Disposable writing = pipe.writeLines(upstream.asFlux()).subscribe(v -> { }, e -> { });
+            Disposable writing = pipe.writeLines(upstream.asFlux(), write()).subscribe(v -> { }, e -> { });
             try {
                 upstream.tryEmitNext("only one, and nothing follows");
                 // head exits after its first line: only possible if the line was written without
@@ -167,7 +183,7 @@ class WriteLinesTest {
         FifoTestSupport.assumeLinux();
         try (Peer outsideWriter = Peer.sh("printf 'from outside\\n' > " + fifo)) {
             List<String> baseline = openPipeDescriptors();
-            Disposable writing = pipe.writeLines(Flux.just("never written")).subscribe(v -> { }, e -> { });
+            Disposable writing = pipe.writeLines(Flux.just("never written"), write()).subscribe(v -> { }, e -> { });
             Thread.sleep(100); // let it retry the open a few times
             writing.dispose();
             awaitReleased(baseline, RELEASE);
@@ -186,7 +202,7 @@ class WriteLinesTest {
         // a reader that holds the FIFO open and never reads: the pipe fills up
         try (Peer stalledReader = Peer.sh("exec 3< " + fifo + "; exec sleep 60")) {
             List<String> baseline = openPipeDescriptors();
-            Disposable writing = pipe.writeLines(Flux.range(0, Integer.MAX_VALUE).map(i -> "filler " + i))
+            Disposable writing = pipe.writeLines(Flux.range(0, Integer.MAX_VALUE).map(i -> "filler " + i), write())
                     .subscribe(v -> { }, e -> { });
             long deadline = System.nanoTime() + WAIT.toNanos();
             while (!threadsInFifoCalls().toString().contains("poll")) {
@@ -209,7 +225,7 @@ class WriteLinesTest {
         List<String> messages = IntStream.rangeClosed(1, 5).mapToObj(i -> "Message " + i + " from writer")
                 .collect(Collectors.toList());
         try (Peer reader = Peer.start(out, "python3", script.toString(), pipe.path().toString())) {
-            StepVerifier.create(pipe.writeLines(Flux.fromIterable(messages))).expectComplete().verify(WAIT);
+            StepVerifier.create(pipe.writeLines(Flux.fromIterable(messages), write())).expectComplete().verify(WAIT);
             assertThat(reader.awaitExit(WAIT)).isZero();
         }
         List<String> expected = new ArrayList<>();
