@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -36,14 +35,14 @@ class DemoJarIT {
     }
 
     @Test
-    @Timeout(60)
+    @Timeout(180)
     void ctrlCStopsTheWriterProcessAndRemovesTheFifo() throws Exception {
         Path jar = Path.of(System.getProperty("examples.jar", "target/reactor-fifo-examples.jar"));
         assertThat(jar).as("the shaded jar (run mvn package first)").exists();
         String java = ProcessHandle.current().info().command().orElseThrow();
         Processes.Started demo = processes.start(new ProcessBuilder(java, "-jar", jar.toString()));
 
-        Processes.awaitOutput(demo.stdout(), Duration.ofSeconds(30),
+        Processes.awaitOutput(demo.stdout(), Processes.PATIENCE,
                 out -> out.contains("Received: Message 1 from writer"));
         List<String> lines = demo.out().lines().toList();
         Path fifo = Path.of(lines.get(0).substring("demo: FIFO ".length()));
@@ -59,7 +58,7 @@ class DemoJarIT {
                 .inheritIO().start();
         assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
 
-        assertThat(demo.exitCode(Duration.ofSeconds(20))).isEqualTo(sigintIgnored ? 128 + 15 : 128 + 2);
+        assertThat(demo.exitCode(Processes.PATIENCE)).isEqualTo(sigintIgnored ? 128 + 15 : 128 + 2);
         ProcessHandle writer = writers.get(0);
         writer.onExit().get(10, TimeUnit.SECONDS);
         assertThat(writer.isAlive()).isFalse();

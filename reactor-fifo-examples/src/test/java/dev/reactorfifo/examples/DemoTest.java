@@ -3,7 +3,6 @@ package dev.reactorfifo.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -40,11 +39,11 @@ class DemoTest {
     }
 
     @Test
-    @Timeout(60)
+    @Timeout(120)
     void writerAndReaderTalkAsTwoProcessesThenTheFifoIsRemoved() throws Exception {
         Processes.Started demo = processes.java(Demo.class);
 
-        assertThat(demo.exitCode(Duration.ofSeconds(45))).isZero();
+        assertThat(demo.exitCode(Processes.PATIENCE.plusSeconds(30))).isZero();
 
         List<String> lines = demo.out().lines().toList();
         Path fifo = Path.of(lines.get(0).substring("demo: FIFO ".length()));

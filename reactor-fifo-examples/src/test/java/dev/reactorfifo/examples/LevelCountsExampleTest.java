@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 import reactor.test.StepVerifier;
 
 /** LevelCountsExample against a real FIFO fed by real {@code sh} producer processes. */
-@Timeout(30)
+@Timeout(120)
 class LevelCountsExampleTest {
 
     @TempDir
@@ -67,7 +67,7 @@ class LevelCountsExampleTest {
                         Map.of("DEBUG", 5L, "ERROR", 35L, "INFO", 70L, "OTHER", 2L, "WARN", 10L)))
                 .expectNoEvent(Duration.ofMillis(300)) // still following, nothing more counted
                 .thenCancel()
-                .verify(Duration.ofSeconds(20));
+                .verify(Processes.PATIENCE);
     }
 
     @Test
@@ -77,15 +77,15 @@ class LevelCountsExampleTest {
         Output err = new Output();
         counter = new InBackground("LevelCountsExample",
                 () -> LevelCountsExample.run(new String[] {fifo.toString(), "100"}, out.stream, err.stream));
-        Processes.await("LevelCountsExample to create " + fifo, Duration.ofSeconds(10), () -> Files.exists(fifo));
+        Processes.await("LevelCountsExample to create " + fifo, Processes.PATIENCE, () -> Files.exists(fifo));
 
         processes.sh("echo 'ERROR disk full' > " + fifo + "; echo 'WARN low memory' > " + fifo);
         processes.sh("echo 'INFO started' > " + fifo);
-        Processes.await("the totals of three lines (output so far: " + out.text() + ")", Duration.ofSeconds(10),
+        Processes.await("the totals of three lines (output so far: " + out.text() + ")", Processes.PATIENCE,
                 () -> out.text().contains("total: ERROR=1 INFO=1 WARN=1 (3 lines)"));
 
         counter.close(); // as Ctrl-C would
-        assertThat(counter.exitCode(Duration.ofSeconds(5))).isEqualTo(130);
+        assertThat(counter.exitCode(Processes.PATIENCE)).isEqualTo(130);
         assertThat(out.lines().get(0)).isEqualTo("Counting levels of the lines written into " + fifo + " (Ctrl-C to stop)");
         assertThat(out.lines()).last().asString()
                 .matches("\\d\\d:\\d\\d:\\d\\d  new: .+  total: ERROR=1 INFO=1 WARN=1 \\(3 lines\\)");

@@ -20,6 +20,14 @@ import java.util.function.Predicate;
  */
 final class Processes implements AutoCloseable {
 
+    /**
+     * How long a test waits for something that takes a second or a few when the machine is idle
+     * (a JVM start, a FIFO appearing, a process exiting). Generous on purpose: the build machine
+     * is shared: with its two cores loaded ten times over, a JVM that fails at once took 5 s and
+     * the 6-second demo 40 s. Only a failing test ever waits that long.
+     */
+    static final Duration PATIENCE = Duration.ofSeconds(60);
+
     private final Path dir;
     private final List<Process> started = new ArrayList<>();
     private int count;

@@ -8,7 +8,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -22,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@link ReaderExample}, {@link WriterExample} to Python reader. About five seconds each, as the
  * writers send one message per second.
  */
-@Timeout(30)
+@Timeout(120)
 class PythonInteropTest {
 
     @TempDir
@@ -54,7 +53,7 @@ class PythonInteropTest {
         Path fifo = dir.resolve("data_pipe");
         Processes.Started pythonWriter = processes.start(new ProcessBuilder("python3", tutorialScript("writer.py", fifo)));
         // the Python writer creates the FIFO; started first, as in the tutorial
-        Processes.await("the Python writer to create " + fifo, Duration.ofSeconds(10), () -> Files.exists(fifo));
+        Processes.await("the Python writer to create " + fifo, Processes.PATIENCE, () -> Files.exists(fifo));
         Output out = new Output();
         Output err = new Output();
 
@@ -63,7 +62,7 @@ class PythonInteropTest {
         assertThat(code).as("ReaderExample's exit code; errors: %s", err.text()).isZero();
         assertThat(out.lines()).containsExactlyElementsOf(DemoTest.messages("Received: "));
         assertThat(err.text()).isEmpty();
-        assertThat(pythonWriter.exitCode(Duration.ofSeconds(10))).isZero();
+        assertThat(pythonWriter.exitCode(Processes.PATIENCE)).isZero();
         assertThat(pythonWriter.out().lines()).containsExactlyElementsOf(DemoTest.messages("Sent: "));
     }
 
@@ -75,14 +74,14 @@ class PythonInteropTest {
         javaSide = new InBackground("WriterExample",
                 () -> WriterExample.run(new String[] {fifo.toString()}, out.stream, err.stream));
         // WriterExample creates the FIFO, then waits for a reader, as the Python writer does
-        Processes.await("WriterExample to create " + fifo, Duration.ofSeconds(10), () -> Files.exists(fifo));
+        Processes.await("WriterExample to create " + fifo, Processes.PATIENCE, () -> Files.exists(fifo));
 
         Processes.Started pythonReader = processes.start(new ProcessBuilder("python3", tutorialScript("reader.py", fifo)));
 
-        assertThat(pythonReader.exitCode(Duration.ofSeconds(20))).isZero();
+        assertThat(pythonReader.exitCode(Processes.PATIENCE)).isZero();
         assertThat(pythonReader.out().lines()).containsExactlyElementsOf(DemoTest.messages("Received: "));
         assertThat(pythonReader.err()).isEmpty();
-        assertThat(javaSide.exitCode(Duration.ofSeconds(10))).as("errors: %s", err.text()).isZero();
+        assertThat(javaSide.exitCode(Processes.PATIENCE)).as("errors: %s", err.text()).isZero();
         assertThat(out.lines()).containsExactlyElementsOf(DemoTest.messages("Sent: "));
         assertThat(err.text()).isEmpty();
     }

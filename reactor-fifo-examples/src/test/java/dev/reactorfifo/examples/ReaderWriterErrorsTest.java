@@ -7,7 +7,6 @@ import dev.reactorfifo.NamedPipe;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -21,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The mistakes a user of WriterExample and ReaderExample can make get one line on stderr and a
  * non-zero exit code, never a stack trace.
  */
-@Timeout(30)
+@Timeout(120)
 class ReaderWriterErrorsTest {
 
     @TempDir
@@ -109,11 +108,11 @@ class ReaderWriterErrorsTest {
             Processes.Started writer = processes.start(withoutRootPowers(
                     Demo.childJvm(WriterExample.class, fifoInReadOnlyFolder.toString()).command()));
 
-            assertThat(reader.exitCode(Duration.ofSeconds(20))).isEqualTo(1);
+            assertThat(reader.exitCode(Processes.PATIENCE)).isEqualTo(1);
             assertThat(reader.err().lines()).containsExactly("Reader error: " + lockedFifo + ": Permission denied");
             assertThat(reader.out()).isEmpty();
 
-            assertThat(writer.exitCode(Duration.ofSeconds(20))).isEqualTo(1);
+            assertThat(writer.exitCode(Processes.PATIENCE)).isEqualTo(1);
             assertThat(writer.err().lines())
                     .containsExactly("Writer error: " + fifoInReadOnlyFolder + ": Permission denied");
             assertThat(writer.out()).isEmpty();
