@@ -1,10 +1,8 @@
 package dev.reactorfifo.internal;
 
 import dev.reactorfifo.NoReaderException;
-import dev.reactorfifo.NotAFifoException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import jnr.posix.FileStat;
 
 /**
  * The write end of a FIFO, opened and kept non-blocking: no thread ever blocks in
@@ -67,7 +65,7 @@ final class FifoWriteEnd implements AutoCloseable {
             for (;;) {
                 int fd = Posix.openForWriting(path);
                 if (fd >= 0) {
-                    requireFifoDescriptor(path, fd);
+                    Errors.requireFifoDescriptor(path, fd);
                     return new FifoWriteEnd(path, waiter, fd);
                 }
                 if (-fd != Posix.ENXIO) {
@@ -89,18 +87,6 @@ final class FifoWriteEnd implements AutoCloseable {
         /** @return after {@link #tryOpen()} returned null: whether it was cancelled (else pending) */
         boolean cancelled() {
             return lastPause == ReadinessWaiter.CANCELLED;
-        }
-    }
-
-    private static void requireFifoDescriptor(String path, int fd) throws IOException {
-        FileStat stat = Posix.newStat();
-        int rc = Posix.fstat(fd, stat);
-        if (rc < 0 || !stat.isFifo()) {
-            Posix.close(fd);
-            if (rc < 0) {
-                throw Errors.toException(-rc, path, "fstat");
-            }
-            throw new NotAFifoException(path, Errors.describeType(stat));
         }
     }
 
