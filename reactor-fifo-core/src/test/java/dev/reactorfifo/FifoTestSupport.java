@@ -188,4 +188,19 @@ public final class FifoTestSupport {
             tasks.forEach(reactor.core.Disposable::dispose);
         }
     }
+
+    /**
+     * kill -9 of a peer and of every process it started ({@code Peer.close()} kills only the
+     * peer itself): a shell loop or pipeline must not leave a child blocked in open(2) on a FIFO.
+     */
+    public static void killTree(Peer peer) throws InterruptedException, IOException {
+        if (peer.process.isAlive()) {
+            // stopped first, so that it cannot start another child while its children are killed
+            new ProcessBuilder("kill", "-STOP", Long.toString(peer.process.pid()))
+                    .redirectInput(NO_INPUT).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start().waitFor(5, TimeUnit.SECONDS);
+        }
+        peer.process.descendants().forEach(ProcessHandle::destroyForcibly);
+        peer.close();
+    }
 }

@@ -3,6 +3,7 @@ package dev.reactorfifo;
 import static dev.reactorfifo.FifoTestSupport.assumeLinux;
 import static dev.reactorfifo.FifoTestSupport.awaitReleased;
 import static dev.reactorfifo.FifoTestSupport.descriptorsOn;
+import static dev.reactorfifo.FifoTestSupport.killTree;
 import static dev.reactorfifo.FifoTestSupport.openPipeDescriptors;
 import static dev.reactorfifo.FifoTestSupport.shQuote;
 import static dev.reactorfifo.FifoTestSupport.threadsInFifoCalls;
@@ -202,7 +203,8 @@ class HostileInputTest {
     @Test
     void hundredMegabyteLineIsLineTooLongWithoutOutOfMemory() throws Exception {
         Path fifo = NamedPipe.create(dir.resolve("huge")).path();
-        try (Peer feeder = Peer.sh("head -c 100000000 /dev/zero | tr '\\000' a > " + shQuote(fifo.toString()))) {
+        Peer feeder = Peer.sh("head -c 100000000 /dev/zero | tr '\\000' a > " + shQuote(fifo.toString()));
+        try {
             ChildResult child = runChild(List.of(), List.of("-Xmx64m", "-XX:+ExitOnOutOfMemoryError"),
                     System.getProperty("java.class.path"), "read=" + fifo + "=0");
             assertThat(child.output).doesNotContain("OutOfMemoryError");
@@ -211,6 +213,8 @@ class HostileInputTest {
                     .startsWith("read ERROR dev.reactorfifo.LineTooLongException " + fifo + ": line 1 is longer than"
                             + " maxLineLength (1048576 bytes)");
             feeder.awaitExit(WAIT); // SIGPIPE once the child closed its end: no writer left hanging
+        } finally {
+            killTree(feeder); // head and tr too, should the test fail before they exit
         }
     }
 
@@ -218,12 +222,15 @@ class HostileInputTest {
     @Test
     void withoutALineLimitTheSameLineExhaustsTheChildHeap() throws Exception {
         Path fifo = NamedPipe.create(dir.resolve("huge")).path();
-        try (Peer feeder = Peer.sh("head -c 100000000 /dev/zero | tr '\\000' a > " + shQuote(fifo.toString()))) {
+        Peer feeder = Peer.sh("head -c 100000000 /dev/zero | tr '\\000' a > " + shQuote(fifo.toString()));
+        try {
             ChildResult child = runChild(List.of(), List.of("-Xmx64m", "-XX:+ExitOnOutOfMemoryError"),
                     System.getProperty("java.class.path"), "read=" + fifo + "=0=200000000");
             assertThat(child.exitCode).as(child.output).isEqualTo(3);
             assertThat(child.output).contains("OutOfMemoryError");
             feeder.awaitExit(WAIT);
+        } finally {
+            killTree(feeder);
         }
     }
 
@@ -303,9 +310,12 @@ class HostileInputTest {
                 }, errors::add, completed::countDown));
             }
             awaitCondition(() -> descriptorsOn(fifo) == 2, "both subscribers opened their own descriptor");
-            try (Peer writer = Peer.sh("yes xxxxxxxxx | head -n " + lineCount + " > " + shQuote(fifo.toString()))) {
+            Peer writer = Peer.sh("yes xxxxxxxxx | head -n " + lineCount + " > " + shQuote(fifo.toString()));
+            try {
                 assertThat(completed.await(WAIT.toSeconds(), TimeUnit.SECONDS)).as("both complete at EOF").isTrue();
                 assertThat(writer.awaitExit(WAIT)).isZero();
+            } finally {
+                killTree(writer);
             }
         } finally {
             subscriptions.forEach(Disposable::dispose);
