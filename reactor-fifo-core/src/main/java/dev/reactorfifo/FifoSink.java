@@ -37,8 +37,8 @@ public interface FifoSink extends Disposable {
     Sinks.EmitResult tryEmitComplete();
 
     /**
-     * Ends the stream with an error: the descriptor is closed without writing further lines and
-     * {@link #done()} fails with {@code error}.
+     * Ends the stream with an error: lines queued before it are still written, then the
+     * descriptor is closed and {@link #done()} fails with {@code error}.
      *
      * @return {@code OK}, or why the error was not accepted
      */

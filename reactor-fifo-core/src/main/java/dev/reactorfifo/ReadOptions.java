@@ -25,7 +25,8 @@ public final class ReadOptions {
     public static final int DEFAULT_READ_BUFFER_SIZE = 1 << 16;
 
     private static final ReadOptions DEFAULTS = new ReadOptions(StandardCharsets.UTF_8,
-            DEFAULT_MAX_LINE_LENGTH, CodingErrorAction.REPLACE, false, null, DEFAULT_READ_BUFFER_SIZE);
+            DEFAULT_MAX_LINE_LENGTH, CodingErrorAction.REPLACE, false, null, DEFAULT_READ_BUFFER_SIZE,
+            FifoTransport.DEDICATED_THREAD);
 
     private final Charset charset;
     private final int maxLineLength;
@@ -33,20 +34,23 @@ public final class ReadOptions {
     private final boolean follow;
     private final @Nullable Scheduler scheduler;
     private final int readBufferSize;
+    private final FifoTransport transport;
 
     private ReadOptions(Charset charset, int maxLineLength, CodingErrorAction malformedInput,
-            boolean follow, @Nullable Scheduler scheduler, int readBufferSize) {
+            boolean follow, @Nullable Scheduler scheduler, int readBufferSize, FifoTransport transport) {
         this.charset = charset;
         this.maxLineLength = maxLineLength;
         this.malformedInput = malformedInput;
         this.follow = follow;
         this.scheduler = scheduler;
         this.readBufferSize = readBufferSize;
+        this.transport = transport;
     }
 
     /**
      * @return UTF-8, lines of at most 1 MiB, malformed input replaced by U+FFFD, complete at the
-     *     writers' EOF, on {@link Schedulers#boundedElastic()}, 64 KiB reads
+     *     writers' EOF, on {@link Schedulers#boundedElastic()}, 64 KiB reads, a dedicated thread
+     *     per waiting FIFO
      */
     public static ReadOptions defaults() {
         return DEFAULTS;
@@ -61,7 +65,7 @@ public final class ReadOptions {
      */
     public ReadOptions charset(Charset charset) {
         AsciiCompatibleCharsets.require(Objects.requireNonNull(charset, "charset"));
-        return new ReadOptions(charset, maxLineLength, malformedInput, follow, scheduler, readBufferSize);
+        return new ReadOptions(charset, maxLineLength, malformedInput, follow, scheduler, readBufferSize, transport);
     }
 
     /**
@@ -75,7 +79,7 @@ public final class ReadOptions {
         if (bytes < 1) {
             throw new IllegalArgumentException("maxLineLength must be at least 1, was " + bytes);
         }
-        return new ReadOptions(charset, bytes, malformedInput, follow, scheduler, readBufferSize);
+        return new ReadOptions(charset, bytes, malformedInput, follow, scheduler, readBufferSize, transport);
     }
 
     /**
@@ -91,7 +95,7 @@ public final class ReadOptions {
         if (action != CodingErrorAction.REPLACE && action != CodingErrorAction.REPORT) {
             throw new IllegalArgumentException("malformedInput must be REPLACE or REPORT, was " + action);
         }
-        return new ReadOptions(charset, maxLineLength, action, follow, scheduler, readBufferSize);
+        return new ReadOptions(charset, maxLineLength, action, follow, scheduler, readBufferSize, transport);
     }
 
     /**
@@ -100,7 +104,7 @@ public final class ReadOptions {
      * fragment a writer leaves at its EOF is emitted as a line of its own.
      */
     public ReadOptions follow(boolean follow) {
-        return new ReadOptions(charset, maxLineLength, malformedInput, follow, scheduler, readBufferSize);
+        return new ReadOptions(charset, maxLineLength, malformedInput, follow, scheduler, readBufferSize, transport);
     }
 
     /**
@@ -111,7 +115,7 @@ public final class ReadOptions {
      */
     public ReadOptions scheduler(Scheduler scheduler) {
         Objects.requireNonNull(scheduler, "scheduler");
-        return new ReadOptions(charset, maxLineLength, malformedInput, follow, scheduler, readBufferSize);
+        return new ReadOptions(charset, maxLineLength, malformedInput, follow, scheduler, readBufferSize, transport);
     }
 
     /**
@@ -124,7 +128,21 @@ public final class ReadOptions {
         if (bytes < 512 || bytes > (16 << 20)) {
             throw new IllegalArgumentException("readBufferSize must be between 512 and 16 MiB, was " + bytes);
         }
-        return new ReadOptions(charset, maxLineLength, malformedInput, follow, scheduler, bytes);
+        return new ReadOptions(charset, maxLineLength, malformedInput, follow, scheduler, bytes, transport);
+    }
+
+    /**
+     * How the subscription waits for the FIFO: {@link FifoTransport#DEDICATED_THREAD} (the
+     * default) or {@link FifoTransport#SHARED_POLLER} for many mostly idle FIFOs.
+     */
+    public ReadOptions transport(FifoTransport transport) {
+        Objects.requireNonNull(transport, "transport");
+        return new ReadOptions(charset, maxLineLength, malformedInput, follow, scheduler, readBufferSize, transport);
+    }
+
+    /** @return how the subscription waits for the FIFO */
+    public FifoTransport transport() {
+        return transport;
     }
 
     /** @return the charset lines are decoded with */
@@ -167,13 +185,14 @@ public final class ReadOptions {
         }
         ReadOptions that = (ReadOptions) o;
         return maxLineLength == that.maxLineLength && follow == that.follow
-                && readBufferSize == that.readBufferSize && charset.equals(that.charset)
+                && readBufferSize == that.readBufferSize && transport == that.transport
+                && charset.equals(that.charset)
                 && malformedInput.equals(that.malformedInput) && Objects.equals(scheduler, that.scheduler);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(charset, maxLineLength, malformedInput, follow, scheduler, readBufferSize);
+        return Objects.hash(charset, maxLineLength, malformedInput, follow, scheduler, readBufferSize, transport);
     }
 
     @Override
@@ -181,6 +200,6 @@ public final class ReadOptions {
         return "ReadOptions{charset=" + charset + ", maxLineLength=" + maxLineLength
                 + ", malformedInput=" + malformedInput + ", follow=" + follow
                 + ", scheduler=" + (scheduler != null ? scheduler : "boundedElastic")
-                + ", readBufferSize=" + readBufferSize + '}';
+                + ", readBufferSize=" + readBufferSize + ", transport=" + transport + '}';
     }
 }

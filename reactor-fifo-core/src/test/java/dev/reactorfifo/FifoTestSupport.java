@@ -126,6 +126,18 @@ public final class FifoTestSupport {
     }
 
     /**
+     * Waits until no thread is in a FIFO call, for a test that starts from a quiet process: the
+     * shared poller thread of an earlier test lingers briefly after its last pipe.
+     */
+    public static void awaitNoThreadInFifoCalls(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!threadsInFifoCalls().isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertThat(threadsInFifoCalls()).as("threads in a FIFO call before the test").isEmpty();
+    }
+
+    /**
      * Waits until no thread is in a FIFO call and no pipe descriptor beyond {@code baseline} is
      * open, then asserts it, so a test shows what leaked instead of timing out.
      */

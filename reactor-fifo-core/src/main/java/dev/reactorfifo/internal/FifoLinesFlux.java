@@ -16,11 +16,12 @@ import reactor.core.scheduler.Scheduler;
  * A FIFO as a cold {@code Flux<String>} of lines. Each subscriber gets its own read descriptor,
  * opened on the options' scheduler when it subscribes.
  *
- * <p>Threads: a drain task on the scheduler opens the FIFO, waits in {@code poll(2)}, reads a
- * chunk and emits every line of it that is demanded, one {@code onNext} after the other on that
- * thread (no hop per line). With no demand the task ends and no thread is held; {@code request}
- * schedules it again. {@code cancel} wakes the poller, or closes the descriptor itself when no
- * task is running.
+ * <p>Threads: a drain task on the scheduler opens the FIFO, waits for it (in {@code poll(2)} on
+ * that thread, or by registering with the shared poller and ending the task until the FIFO is
+ * ready), reads a chunk and emits every line of it that is demanded, one {@code onNext} after the
+ * other on that thread (no hop per line). With no demand the task ends and no thread is held;
+ * {@code request} schedules it again. {@code cancel} wakes the waiter, or closes the descriptor
+ * itself when no task is running.
  */
 public final class FifoLinesFlux extends Flux<String> {
 
@@ -53,7 +54,7 @@ public final class FifoLinesFlux extends Flux<String> {
         private boolean done;
 
         /** Published before the drain checks {@link #cancelled}, so cancel() either sees it or is seen. */
-        private volatile @Nullable WakeablePoller poller;
+        private volatile @Nullable ReadinessWaiter waiter;
         private volatile boolean cancelled;
 
         private volatile long requested;
@@ -89,9 +90,9 @@ public final class FifoLinesFlux extends Flux<String> {
             if (WIP.getAndIncrement(this) == 0) {
                 stop(); // no drain task runs or is queued: nobody else touches the descriptors
             } else {
-                WakeablePoller p = poller;
-                if (p != null) {
-                    p.wakeup();
+                ReadinessWaiter w = waiter;
+                if (w != null) {
+                    w.wakeup();
                 }
             }
         }
@@ -129,7 +130,7 @@ public final class FifoLinesFlux extends Flux<String> {
             }
         }
 
-        /** Emits while there is demand; returns when demand is exhausted or the stream is over. */
+        /** Emits while there is demand; returns when demand is exhausted, the FIFO is not ready, or the stream is over. */
         private void drain() throws Exception {
             if (cancelled) {
                 stop();
@@ -138,60 +139,73 @@ public final class FifoLinesFlux extends Flux<String> {
             FifoReadEnd end = readEnd;
             if (end == null) {
                 BlockingGuard.requireBlockingAllowed("NamedPipe.lines() of " + path);
-                WakeablePoller p = new WakeablePoller();
-                poller = p;
+                ReadinessWaiter w = Transports.newWaiter(options.transport(), this::schedule);
+                waiter = w;
                 if (cancelled) {
                     stop();
                     return;
                 }
-                end = FifoReadEnd.open(path, p);
+                end = FifoReadEnd.open(path, w);
                 readEnd = end;
                 readBuffer = ByteBuffer.allocateDirect(options.readBufferSize());
             }
             ByteBuffer buffer = readBuffer;
-            long emitted = 0;
             long demand = requested;
-            for (;;) {
-                while (emitted != demand) {
-                    if (cancelled) {
-                        stop();
+            long emitted = 0;
+            try {
+                for (;;) {
+                    while (emitted != demand) {
+                        if (cancelled) {
+                            stop();
+                            return;
+                        }
+                        String line = framer.next();
+                        if (line != null) {
+                            actual.onNext(line);
+                            emitted++;
+                            continue;
+                        }
+                        if (endOfInput) {
+                            complete();
+                            return;
+                        }
+                        int n = end.read(buffer, buffer.capacity());
+                        if (n > 0) {
+                            framer.feed(buffer, n);
+                        } else if (n == 0) {
+                            if (options.follow()) {
+                                end.reopen();
+                            } else {
+                                endOfInput = true;
+                            }
+                            framer.endOfInput();
+                        } else if (n == FifoReadEnd.PENDING) {
+                            return; // the shared poller resumes us when the FIFO is ready
+                        } else {
+                            stop();
+                            return;
+                        }
+                    }
+                    if (endOfInput && framer.isDrained()) {
+                        complete(); // no fragment left: completing needs no demand
                         return;
                     }
-                    String line = framer.next();
-                    if (line != null) {
-                        actual.onNext(line);
-                        emitted++;
-                        continue;
-                    }
-                    if (endOfInput) {
-                        complete();
+                    demand = produced(emitted);
+                    emitted = 0;
+                    if (demand == 0) {
                         return;
-                    }
-                    int n = end.read(buffer, buffer.capacity());
-                    if (n == FifoReadEnd.CANCELLED) {
-                        stop();
-                        return;
-                    }
-                    if (n > 0) {
-                        framer.feed(buffer, n);
-                    } else if (options.follow()) {
-                        end.reopen();
-                        framer.endOfInput();
-                    } else {
-                        endOfInput = true;
-                        framer.endOfInput();
                     }
                 }
-                if (endOfInput && framer.isDrained()) {
-                    complete(); // no fragment left: completing needs no demand
-                    return;
-                }
-                demand = REQUESTED.addAndGet(this, -emitted);
-                emitted = 0;
-                if (demand == 0) {
-                    return;
+            } finally {
+                if (emitted != 0 && !done) {
+                    produced(emitted);
                 }
             }
+        }
+
+        /** @return the demand left after {@code emitted} lines */
+        private long produced(long emitted) {
+            return emitted == 0 ? requested : Operators.produced(REQUESTED, this, emitted);
         }
 
         /** Cancelled: close silently. */
@@ -225,10 +239,10 @@ public final class FifoLinesFlux extends Flux<String> {
                 readEnd = null;
                 end.close();
             }
-            WakeablePoller p = poller;
-            if (p != null) {
-                poller = null;
-                p.close();
+            ReadinessWaiter w = waiter;
+            if (w != null) {
+                waiter = null;
+                w.close();
             }
             readBuffer = null;
         }

@@ -7,19 +7,21 @@ import jnr.posix.FileStat;
 
 /**
  * The read end of a FIFO, opened non-blocking, so that no thread ever blocks in {@code open(2)}
- * or {@code read(2)}: every wait happens in {@link WakeablePoller#await}, where it can be
+ * or {@code read(2)}: every wait goes through a {@link ReadinessWaiter}, where it can be
  * cancelled.
  *
- * <p>Not thread-safe: one reading thread at a time. Only {@link WakeablePoller#wakeup()} may be
+ * <p>Not thread-safe: one reading thread at a time. Only {@link ReadinessWaiter#wakeup()} may be
  * called from elsewhere.
  */
 final class FifoReadEnd implements AutoCloseable {
 
-    /** {@link #read} result when the poller was woken, i.e. the read was cancelled. */
-    static final int CANCELLED = -1;
+    /** {@link #read} result when the read was cancelled. */
+    static final int CANCELLED = ReadinessWaiter.CANCELLED;
+    /** {@link #read} result when nothing is ready: the waiter resumes the caller later. */
+    static final int PENDING = ReadinessWaiter.PENDING;
 
     private final String path;
-    private final WakeablePoller poller;
+    private final ReadinessWaiter waiter;
     private int fd;
     /**
      * Whether poll reported this descriptor ready at least once. Until then a read returning 0
@@ -28,9 +30,9 @@ final class FifoReadEnd implements AutoCloseable {
      */
     private boolean ready;
 
-    private FifoReadEnd(String path, WakeablePoller poller, int fd) {
+    private FifoReadEnd(String path, ReadinessWaiter waiter, int fd) {
         this.path = path;
-        this.poller = poller;
+        this.waiter = waiter;
         this.fd = fd;
     }
 
@@ -40,8 +42,8 @@ final class FifoReadEnd implements AutoCloseable {
      * @throws java.nio.file.NoSuchFileException, java.nio.file.AccessDeniedException,
      *     NotAFifoException (decided on the opened descriptor too)
      */
-    static FifoReadEnd open(String path, WakeablePoller poller) throws IOException {
-        return new FifoReadEnd(path, poller, openChecked(path));
+    static FifoReadEnd open(String path, ReadinessWaiter waiter) throws IOException {
+        return new FifoReadEnd(path, waiter, openChecked(path));
     }
 
     private static int openChecked(String path) throws IOException {
@@ -71,7 +73,8 @@ final class FifoReadEnd implements AutoCloseable {
      * Reads up to {@code length} bytes into {@code buffer} at position 0, waiting for a writer or
      * for data as long as needed.
      *
-     * @return the number of bytes read, 0 at EOF (the last writer closed), or {@link #CANCELLED}
+     * @return the number of bytes read, 0 at EOF (the last writer closed), {@link #CANCELLED}, or
+     *     {@link #PENDING} (the waiter resumes the caller when the FIFO is ready)
      */
     int read(ByteBuffer buffer, int length) throws IOException {
         for (;;) {
@@ -87,9 +90,9 @@ final class FifoReadEnd implements AutoCloseable {
                     throw Errors.toException(-n, path, "read");
                 }
             }
-            int revents = poller.await(fd, Posix.POLLIN, -1);
-            if (revents == WakeablePoller.WOKEN) {
-                return CANCELLED;
+            int revents = waiter.await(fd, Posix.POLLIN);
+            if (revents == CANCELLED || revents == PENDING) {
+                return revents;
             }
             if ((revents & (Posix.POLLIN | Posix.POLLHUP)) != 0) {
                 ready = true;
@@ -109,7 +112,7 @@ final class FifoReadEnd implements AutoCloseable {
      */
     void reopen() throws IOException {
         int next = openChecked(path);
-        Posix.close(fd);
+        waiter.closeDescriptor(fd);
         fd = next;
         ready = false;
     }
@@ -117,7 +120,7 @@ final class FifoReadEnd implements AutoCloseable {
     @Override
     public void close() {
         if (fd >= 0) {
-            Posix.close(fd);
+            waiter.closeDescriptor(fd);
             fd = -1;
         }
     }

@@ -5,63 +5,90 @@ import dev.reactorfifo.NotAFifoException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import jnr.posix.FileStat;
-import org.jspecify.annotations.Nullable;
 
 /**
  * The write end of a FIFO, opened and kept non-blocking: no thread ever blocks in
- * {@code open(2)} or {@code write(2)}; waits for a reader or for room in the pipe happen in
- * {@link WakeablePoller#await}, where they can be cancelled.
+ * {@code open(2)} or {@code write(2)}; waits for a reader or for room in the pipe go through a
+ * {@link ReadinessWaiter}, where they can be cancelled.
  *
  * <p>Not thread-safe: one writing thread at a time.
  */
 final class FifoWriteEnd implements AutoCloseable {
 
-    /** Outcome of {@link #writeFully}. */
-    enum Result { WRITTEN, CANCELLED, BROKEN }
+    /** Outcome of {@link #write}. */
+    enum Result { WRITTEN, CANCELLED, PENDING, BROKEN }
 
     /** A reader that appears is noticed within this many milliseconds. */
     static final int MAX_BACKOFF_MILLIS = 10;
 
-    private final WakeablePoller poller;
+    private final ReadinessWaiter waiter;
     private final String path;
     private int fd;
+    /** How much of the buffer passed to {@link #write} is written, when a write is resumed. */
+    private int written;
 
-    private FifoWriteEnd(String path, WakeablePoller poller, int fd) {
+    private FifoWriteEnd(String path, ReadinessWaiter waiter, int fd) {
         this.path = path;
-        this.poller = poller;
+        this.waiter = waiter;
         this.fd = fd;
     }
 
     /**
-     * Opens {@code path} for writing. While nobody reads, {@code open(O_WRONLY|O_NONBLOCK)} fails
-     * with ENXIO and there is no descriptor to poll, so it is retried with a backoff from 1 to
-     * {@value #MAX_BACKOFF_MILLIS} ms, sleeping in the poller so that cancellation is immediate.
-     * Opening the read end ourselves to get past a blocking open would kill an unrelated writer
-     * waiting on the same FIFO with SIGPIPE.
-     *
-     * @return the open end, or {@code null} if the poller was woken (cancelled) while waiting
-     * @throws NoReaderException if nobody reads and {@code awaitReader} is false
+     * Retries opening a FIFO that has no reader yet. While nobody reads,
+     * {@code open(O_WRONLY|O_NONBLOCK)} fails with ENXIO and there is no descriptor to poll, so
+     * the open is retried with a backoff from 1 to {@value #MAX_BACKOFF_MILLIS} ms, paused in the
+     * waiter so that cancellation is immediate. Opening the read end ourselves to get past a
+     * blocking open would kill an unrelated writer waiting on the same FIFO with SIGPIPE.
      */
-    static @Nullable FifoWriteEnd open(String path, WakeablePoller poller, boolean awaitReader) throws IOException {
-        Errors.requireFifo(path);
-        int backoff = 1;
-        for (;;) {
-            int fd = Posix.openForWriting(path);
-            if (fd >= 0) {
-                requireFifoDescriptor(path, fd);
-                return new FifoWriteEnd(path, poller, fd);
+    static final class Opener {
+        private final String path;
+        private final ReadinessWaiter waiter;
+        private final boolean awaitReader;
+        private int backoff = 1;
+        private boolean checked;
+        private int lastPause;
+
+        Opener(String path, ReadinessWaiter waiter, boolean awaitReader) {
+            this.path = path;
+            this.waiter = waiter;
+            this.awaitReader = awaitReader;
+        }
+
+        /**
+         * @return the open end, or {@code null} when cancelled or pending (the waiter resumes the
+         *     caller, which calls again); {@link #cancelled()} tells which
+         * @throws NoReaderException if nobody reads and {@code awaitReader} is false
+         */
+        FifoWriteEnd tryOpen() throws IOException {
+            if (!checked) {
+                Errors.requireFifo(path);
+                checked = true;
             }
-            if (-fd != Posix.ENXIO) {
-                throw Errors.toException(-fd, path, "open");
+            for (;;) {
+                int fd = Posix.openForWriting(path);
+                if (fd >= 0) {
+                    requireFifoDescriptor(path, fd);
+                    return new FifoWriteEnd(path, waiter, fd);
+                }
+                if (-fd != Posix.ENXIO) {
+                    throw Errors.toException(-fd, path, "open");
+                }
+                Errors.requireFifo(path); // a Unix socket gives ENXIO too, whoever listens
+                if (!awaitReader) {
+                    throw new NoReaderException(path + ": no process has the FIFO open for reading");
+                }
+                int paused = waiter.pause(backoff);
+                backoff = Math.min(backoff * 2, MAX_BACKOFF_MILLIS);
+                if (paused != ReadinessWaiter.ELAPSED) {
+                    lastPause = paused;
+                    return null;
+                }
             }
-            Errors.requireFifo(path); // a Unix socket gives ENXIO too, whoever listens
-            if (!awaitReader) {
-                throw new NoReaderException(path + ": no process has the FIFO open for reading");
-            }
-            if (poller.await(-1, 0, backoff) == WakeablePoller.WOKEN) {
-                return null;
-            }
-            backoff = Math.min(backoff * 2, MAX_BACKOFF_MILLIS);
+        }
+
+        /** @return after {@link #tryOpen()} returned null: whether it was cancelled (else pending) */
+        boolean cancelled() {
+            return lastPause == ReadinessWaiter.CANCELLED;
         }
     }
 
@@ -83,18 +110,18 @@ final class FifoWriteEnd implements AutoCloseable {
     }
 
     /**
-     * Writes {@code buffer[0, length)}, waiting in poll for room when the pipe is full. A write of
-     * at most PIPE_BUF bytes is all or nothing on a non-blocking descriptor; a longer one may be
-     * partial and is continued.
+     * Writes {@code buffer[0, length)}, waiting for room when the pipe is full. A write of at most
+     * PIPE_BUF bytes is all or nothing on a non-blocking descriptor; a longer one may be partial
+     * and is continued. After {@link Result#PENDING} call again with the same buffer and length:
+     * it continues where it stopped.
      */
-    Result writeFully(ByteBuffer buffer, int length) throws IOException {
-        int offset = 0;
+    Result write(ByteBuffer buffer, int length) throws IOException {
         try {
-            while (offset < length) {
-                buffer.position(offset); // jnr writes from position() and does not advance it
-                int n = Posix.write(fd, buffer, length - offset);
+            while (written < length) {
+                buffer.position(written); // jnr writes from position() and does not advance it
+                int n = Posix.write(fd, buffer, length - written);
                 if (n >= 0) {
-                    offset += n;
+                    written += n;
                     continue;
                 }
                 int errno = -n;
@@ -107,14 +134,18 @@ final class FifoWriteEnd implements AutoCloseable {
                 if (errno != Posix.EAGAIN) {
                     throw Errors.toException(errno, path, "write");
                 }
-                int revents = poller.await(fd, Posix.POLLOUT, -1);
-                if (revents == WakeablePoller.WOKEN) {
+                int revents = waiter.await(fd, Posix.POLLOUT);
+                if (revents == ReadinessWaiter.CANCELLED) {
                     return Result.CANCELLED;
+                }
+                if (revents == ReadinessWaiter.PENDING) {
+                    return Result.PENDING;
                 }
                 if ((revents & Posix.POLLERR) != 0) {
                     return Result.BROKEN; // the last reader closed while we waited for room
                 }
             }
+            written = 0;
             return Result.WRITTEN;
         } finally {
             buffer.position(0);
@@ -124,7 +155,7 @@ final class FifoWriteEnd implements AutoCloseable {
     @Override
     public void close() {
         if (fd >= 0) {
-            Posix.close(fd);
+            waiter.closeDescriptor(fd);
             fd = -1;
         }
     }

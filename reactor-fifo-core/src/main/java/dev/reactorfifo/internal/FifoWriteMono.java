@@ -25,8 +25,9 @@ import reactor.util.concurrent.Queues;
  *
  * <p>Threads: a drain task on the options' scheduler opens the FIFO (waiting for a reader),
  * then moves every line that is available into a batch buffer and writes the batch when it is
- * full or when the upstream has nothing more for the moment, waiting in {@code poll(2)} when the
- * pipe is full. A synchronous upstream ({@code Flux.fromIterable}) is fused and pulled on the
+ * full or when the upstream has nothing more for the moment, waiting for room when the pipe is
+ * full (in {@code poll(2)} on that thread, or, with the shared poller, by ending the task until
+ * the poller reports room). A synchronous upstream ({@code Flux.fromIterable}) is fused and pulled on the
  * drain thread; otherwise lines arrive through a bounded queue of {@value #PREFETCH}, requested
  * as the pipe takes them.
  */
@@ -74,14 +75,19 @@ public final class FifoWriteMono extends Mono<Void> {
 
         // Owned by the WIP holder (the drain task, or cancel() when idle)
         private @Nullable FifoWriteEnd writeEnd;
+        private FifoWriteEnd.@Nullable Opener opener;
         private @Nullable ByteBuffer batch;
+        /** A line longer than a batch, being written on its own. */
+        private @Nullable ByteBuffer oversize;
+        /** An encoded line waiting for room in the batch. */
+        private byte @Nullable [] pendingLine;
         private int batchLength;
         private int linesInBatch;
         private long linesWritten;
         private int consumed;
         private boolean done;
 
-        private volatile @Nullable WakeablePoller poller;
+        private volatile @Nullable ReadinessWaiter waiter;
         private volatile boolean cancelled;
         private volatile boolean upstreamDone;
         private @Nullable Throwable upstreamError;
@@ -183,9 +189,9 @@ public final class FifoWriteMono extends Mono<Void> {
             if (WIP.getAndIncrement(this) == 0) {
                 stop();
             } else {
-                WakeablePoller p = poller;
-                if (p != null) {
-                    p.wakeup();
+                ReadinessWaiter w = waiter;
+                if (w != null) {
+                    w.wakeup();
                 }
             }
         }
@@ -235,17 +241,24 @@ public final class FifoWriteMono extends Mono<Void> {
             }
             FifoWriteEnd end = writeEnd;
             if (end == null) {
-                BlockingGuard.requireBlockingAllowed("NamedPipe.writeLines() to " + path);
-                WakeablePoller p = new WakeablePoller();
-                poller = p;
-                if (cancelled) {
-                    stop();
-                    return;
+                FifoWriteEnd.Opener o = opener;
+                if (o == null) {
+                    BlockingGuard.requireBlockingAllowed("NamedPipe.writeLines() to " + path);
+                    ReadinessWaiter w = Transports.newWaiter(options.transport(), this::schedule);
+                    waiter = w;
+                    if (cancelled) {
+                        stop();
+                        return;
+                    }
+                    o = new FifoWriteEnd.Opener(path, w, options.awaitReader());
+                    opener = o;
                 }
-                end = FifoWriteEnd.open(path, p, options.awaitReader());
+                end = o.tryOpen();
                 if (end == null) {
-                    stop(); // woken while waiting for a reader: cancelled
-                    return;
+                    if (o.cancelled()) {
+                        stop();
+                    }
+                    return; // else the waiter resumes us for the next try
                 }
                 writeEnd = end;
                 int capacity = options.atomicLines() ? end.pipeBuf() : LARGE_BATCH;
@@ -254,80 +267,83 @@ public final class FifoWriteMono extends Mono<Void> {
                     upstream.request(PREFETCH);
                 }
             }
+            // a write that had to wait for room (shared poller) is finished before anything else
+            if ((oversize != null && !writeOversize(end)) || !flush(end)) {
+                return;
+            }
             Queue<String> q = queue;
             for (;;) {
                 if (cancelled) {
                     stop();
                     return;
                 }
-                boolean finished = upstreamDone;
-                String line = q.poll(); // a fused SYNC source may throw here: handled as a failure
-                if (line == null) {
-                    if (sourceMode == Fuseable.SYNC || finished) {
-                        finish(end);
+                byte[] bytes = pendingLine;
+                if (bytes == null) {
+                    boolean finished = upstreamDone;
+                    String line = q.poll(); // a fused SYNC source may throw here: handled as a failure
+                    if (line == null) {
+                        if (sourceMode == Fuseable.SYNC || finished) {
+                            finish(end);
+                        } else {
+                            flush(end); // the upstream has nothing more for now: do not hold lines back
+                        }
                         return;
                     }
-                    // the upstream has nothing more for now: do not hold lines back
-                    flush(end);
-                    return;
+                    bytes = encode(end, line);
+                    if (sourceMode != Fuseable.SYNC && ++consumed == LIMIT) {
+                        consumed = 0;
+                        upstream.request(LIMIT);
+                    }
                 }
-                if (!append(end, line)) {
-                    return;
+                pendingLine = bytes;
+                if (!place(end, bytes)) {
+                    return; // kept in pendingLine until there is room
                 }
-                if (sourceMode != Fuseable.SYNC && ++consumed == LIMIT) {
-                    consumed = 0;
-                    upstream.request(LIMIT);
-                }
+                pendingLine = null;
             }
         }
 
-        /** @return false if the stream ended (cancelled or broken) while writing */
-        private boolean append(FifoWriteEnd end, String line) throws Exception {
-            byte[] bytes;
+        private byte[] encode(FifoWriteEnd end, String line) throws Exception {
             try {
-                bytes = encoder.encode(line, linesWritten + linesInBatch + 1);
+                return encoder.encode(line, linesWritten + linesInBatch + 1);
             } catch (IllegalArgumentException | java.nio.charset.CharacterCodingException e) {
                 flush(end); // the lines before the bad one were accepted: write them, then fail
                 throw e;
             }
+        }
+
+        /**
+         * Adds a line and its terminator to the batch, writing the batch first when it is full.
+         *
+         * @return false if it could not be placed yet (waiting for room) or the stream ended
+         */
+        private boolean place(FifoWriteEnd end, byte[] bytes) throws Exception {
             ByteBuffer b = batch;
             int needed = bytes.length + 1;
             if (batchLength + needed > b.capacity() && !flush(end)) {
                 return false;
             }
-            if (needed <= b.capacity()) {
-                b.put(batchLength, bytes);
-                b.put(batchLength + bytes.length, (byte) '\n');
-                batchLength += needed;
-                linesInBatch++;
-                return true;
+            if (needed > b.capacity()) {
+                // longer than a batch: written whole and in order on its own, but not atomically
+                ByteBuffer whole = ByteBuffer.allocateDirect(needed);
+                whole.put(0, bytes);
+                whole.put(bytes.length, (byte) '\n');
+                oversize = whole;
+                return writeOversize(end);
             }
-            // longer than a batch: written whole and in order through the buffer, but not atomically
-            int offset = 0;
-            while (offset < needed) {
-                int piece = Math.min(b.capacity(), needed - offset);
-                int fromBytes = Math.min(piece, bytes.length - offset);
-                if (fromBytes > 0) {
-                    b.put(0, bytes, offset, fromBytes);
-                }
-                if (fromBytes < piece) {
-                    b.put(fromBytes, (byte) '\n');
-                }
-                if (!writeOrStop(end, piece)) {
-                    return false;
-                }
-                offset += piece;
-            }
-            countWritten(1);
+            b.put(batchLength, bytes);
+            b.put(batchLength + bytes.length, (byte) '\n');
+            batchLength += needed;
+            linesInBatch++;
             return true;
         }
 
-        /** @return false if the stream ended while writing */
+        /** @return false if the batch is not written yet (waiting for room) or the stream ended */
         private boolean flush(FifoWriteEnd end) throws Exception {
             if (batchLength == 0) {
                 return true;
             }
-            if (!writeOrStop(end, batchLength)) {
+            if (!written(end.write(batch, batchLength))) {
                 return false;
             }
             batchLength = 0;
@@ -336,19 +352,31 @@ public final class FifoWriteMono extends Mono<Void> {
             return true;
         }
 
-        private boolean writeOrStop(FifoWriteEnd end, int length) throws Exception {
-            FifoWriteEnd.Result result = end.writeFully(batch, length);
-            if (result == FifoWriteEnd.Result.WRITTEN) {
-                return true;
-            }
-            if (result == FifoWriteEnd.Result.CANCELLED) {
-                stop();
+        private boolean writeOversize(FifoWriteEnd end) throws Exception {
+            ByteBuffer whole = oversize;
+            if (!written(end.write(whole, whole.capacity()))) {
                 return false;
             }
-            upstream.cancel();
-            fail(new BrokenPipeException(path + ": the reader went away (broken pipe) after " + linesWritten
-                    + " lines were written into the pipe", linesWritten));
-            return false;
+            oversize = null;
+            countWritten(1);
+            return true;
+        }
+
+        private boolean written(FifoWriteEnd.Result result) {
+            switch (result) {
+                case WRITTEN:
+                    return true;
+                case PENDING:
+                    return false;
+                case CANCELLED:
+                    stop();
+                    return false;
+                default:
+                    upstream.cancel();
+                    fail(new BrokenPipeException(path + ": the reader went away (broken pipe) after "
+                            + linesWritten + " lines were written into the pipe", linesWritten));
+                    return false;
+            }
         }
 
         private void countWritten(int lines) {
@@ -396,12 +424,14 @@ public final class FifoWriteMono extends Mono<Void> {
                 writeEnd = null;
                 end.close();
             }
-            WakeablePoller p = poller;
-            if (p != null) {
-                poller = null;
-                p.close();
+            ReadinessWaiter w = waiter;
+            if (w != null) {
+                waiter = null;
+                w.close();
             }
             batch = null;
+            oversize = null;
+            pendingLine = null;
         }
 
         @Override

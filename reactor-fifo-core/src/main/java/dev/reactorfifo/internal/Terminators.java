@@ -44,6 +44,24 @@ public final class Terminators {
         return -1;
     }
 
+    /** @return the index of the first {@code target} byte in {@code bytes[from, to)}, or -1 */
+    public static int indexOfByte(byte[] bytes, int from, int to, byte target) {
+        long pattern = (target & 0xFFL) * ONES;
+        int i = from;
+        for (int last = to - Long.BYTES; i <= last; i += Long.BYTES) {
+            long found = zeroBytes((long) LONGS.get(bytes, i) ^ pattern);
+            if (found != 0) {
+                return i + (Long.numberOfTrailingZeros(found) >>> 3);
+            }
+        }
+        for (; i < to; i++) {
+            if (bytes[i] == target) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     /** High bit set in each byte of the result where {@code x} has a zero byte (lowest one exact). */
     private static long zeroBytes(long x) {
         return (x - ONES) & ~x & HIGHS;

@@ -8,7 +8,7 @@ import jnr.ffi.Pointer;
 /**
  * Waits in {@code poll(2)} on one descriptor next to the read end of a private wake-up pipe.
  * {@link #wakeup()}, from any thread, writes a byte into that pipe: the waiter returns at once
- * and every later wait returns {@link #WOKEN} too, so a wake-up is a latch for cancellation.
+ * and every later wait returns {@link #CANCELLED} too, so a wake-up is a latch for cancellation.
  *
  * <p>This is how a wait for a writer, for data or for room in the pipe is cancelled without
  * touching the FIFO itself, and so without side effects on other processes using it (opening
@@ -19,10 +19,7 @@ import jnr.ffi.Pointer;
  * writes into a descriptor number that {@link #close()} has already released to the system
  * (and that another file may by then be using).
  */
-final class WakeablePoller implements AutoCloseable {
-
-    /** {@link #await} result when {@link #wakeup()} was called. */
-    static final int WOKEN = -1;
+final class WakeablePoller implements ReadinessWaiter {
 
     private static final int POLLFD_SIZE = 8; // int fd; short events; short revents
 
@@ -47,7 +44,7 @@ final class WakeablePoller implements AutoCloseable {
      *
      * @param fd the descriptor to watch, or -1 to wait only for the timeout or a wake-up
      * @param timeoutMillis -1 to wait without limit
-     * @return {@link #WOKEN}, 0 on timeout, or the {@code revents} of {@code fd}
+     * @return {@link #CANCELLED}, 0 on timeout, or the {@code revents} of {@code fd}
      */
     int await(int fd, int events, int timeoutMillis) throws IOException {
         pollfds.putInt(0, fd);
@@ -63,14 +60,30 @@ final class WakeablePoller implements AutoCloseable {
                 throw new IOException("poll(2) failed: " + Posix.describe(-n));
             }
             if (pollfds.getShort(POLLFD_SIZE + 6) != 0) {
-                return WOKEN;
+                return CANCELLED;
             }
             return n == 0 ? 0 : pollfds.getShort(6) & 0xFFFF;
         }
     }
 
+    @Override
+    public int await(int fd, int events) throws IOException {
+        return await(fd, events, -1);
+    }
+
+    @Override
+    public int pause(int millis) throws IOException {
+        return await(-1, 0, millis); // poll ignores a negative descriptor: a sleep the wake-up pipe can end
+    }
+
+    @Override
+    public void closeDescriptor(int fd) {
+        Posix.close(fd); // only the calling thread ever polls it
+    }
+
     /** Releases the current and every future {@link #await}. Safe from any thread, any number of times. */
-    void wakeup() {
+    @Override
+    public void wakeup() {
         synchronized (this) {
             if (!closed) {
                 // EAGAIN means the pipe already holds wake-up bytes: the waiter is released either way

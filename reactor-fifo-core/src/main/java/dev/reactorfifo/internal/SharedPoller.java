@@ -1,0 +1,287 @@
+package dev.reactorfifo.internal;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+import org.jspecify.annotations.Nullable;
+import reactor.core.Disposable;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * One daemon thread that waits in {@code poll(2)} for every FIFO of the
+ * {@link dev.reactorfifo.FifoTransport#SHARED_POLLER} transport, so that a waiting FIFO holds no
+ * scheduler thread.
+ *
+ * <p>Why poll(2) through our own jnr-ffi binding rather than jnr-enxio's selector or the JDK's
+ * {@code jdk.nio.Channels}: it is the call the default transport already uses and that was
+ * measured here; it adds no runtime dependency; it works on Linux and macOS alike; and the JDK
+ * route needs a {@code java.io.FileDescriptor}, which Java only hands out for {@code O_RDWR} opens
+ * that would hide every EOF. Its O(n) scan per wake-up is cheap next to reading the data at the
+ * scale of thousands of descriptors.
+ *
+ * <p>Registrations are one-shot: when a descriptor is ready its registration is removed and its
+ * waiter's resume action runs on this thread; the action only schedules the subscription's drain
+ * on the subscription's own scheduler, where reading, writing and emitting happen. The thread
+ * starts with the first registration and ends after {@value #LINGER_MILLIS} ms without any.
+ */
+final class SharedPoller {
+
+    static final SharedPoller INSTANCE = new SharedPoller();
+
+    static final int LINGER_MILLIS = 200;
+    private static final int POLLFD_SIZE = 8;
+
+    private final Object lock = new Object();
+    // guarded by lock
+    private final Set<Waiter> registered = new LinkedHashSet<>();
+    private @Nullable Thread thread;
+    private int wakeRead = -1;
+    private int wakeWrite = -1;
+    private int threadCount;
+    private final ByteBuffer wakeByte = ByteBuffer.allocateDirect(1);
+
+    private SharedPoller() {
+    }
+
+    /** A subscription's handle on the shared poller. */
+    static final class Waiter implements ReadinessWaiter {
+        private final SharedPoller poller;
+        private final Runnable resume;
+        // guarded by poller.lock
+        private int fd;
+        private int events;
+        private boolean cancelled;
+        /** Set by the poller thread before it runs {@link #resume}; read by the subscription's drain. */
+        private volatile int readyEvents;
+        private volatile boolean pauseElapsed;
+        private @Nullable Disposable timer;
+
+        Waiter(SharedPoller poller, Runnable resume) {
+            this.poller = poller;
+            this.resume = resume;
+        }
+
+        @Override
+        public int await(int fd, int events) throws IOException {
+            int ready = readyEvents;
+            if (ready != 0) {
+                readyEvents = 0;
+                return ready;
+            }
+            return poller.register(this, fd, events) ? PENDING : CANCELLED;
+        }
+
+        @Override
+        public int pause(int millis) {
+            if (pauseElapsed) {
+                pauseElapsed = false;
+                return ELAPSED;
+            }
+            synchronized (poller.lock) {
+                if (cancelled) {
+                    return CANCELLED;
+                }
+                // a timer rather than a sleeping thread: a writer waiting for a reader holds no thread
+                timer = Schedulers.parallel().schedule(() -> {
+                    pauseElapsed = true;
+                    resume.run();
+                }, millis, TimeUnit.MILLISECONDS);
+            }
+            return PENDING;
+        }
+
+        void fire(int revents) {
+            readyEvents = revents;
+            resume.run();
+        }
+
+        @Override
+        public void wakeup() {
+            Disposable t;
+            synchronized (poller.lock) {
+                cancelled = true;
+                poller.unregister(this);
+                t = timer;
+                timer = null;
+            }
+            if (t != null) {
+                t.dispose();
+            }
+        }
+
+        @Override
+        public void closeDescriptor(int fd) {
+            synchronized (poller.lock) {
+                poller.unregister(this); // before close: the number may be reused at once
+            }
+            Posix.close(fd);
+        }
+
+        @Override
+        public void close() {
+            wakeup();
+        }
+    }
+
+    Waiter newWaiter(Runnable resume) {
+        return new Waiter(this, resume);
+    }
+
+    /** @return false if the waiter was cancelled */
+    private boolean register(Waiter waiter, int fd, int events) throws IOException {
+        synchronized (lock) {
+            if (waiter.cancelled) {
+                return false;
+            }
+            waiter.fd = fd;
+            waiter.events = events;
+            registered.add(waiter);
+            if (thread == null) {
+                start();
+            } else {
+                wake();
+            }
+            return true;
+        }
+    }
+
+    // guarded by lock
+    private void unregister(Waiter waiter) {
+        if (registered.remove(waiter)) {
+            wake(); // rebuild the poll set without it
+        }
+    }
+
+    // guarded by lock
+    private void start() throws IOException {
+        int[] fds = Posix.wakeupPipe();
+        wakeRead = fds[0];
+        wakeWrite = fds[1];
+        Thread t = new Thread(this::loop, "reactor-fifo-poller-" + (++threadCount));
+        t.setDaemon(true);
+        thread = t;
+        t.start();
+    }
+
+    // guarded by lock
+    private void wake() {
+        if (wakeWrite >= 0) {
+            Posix.write(wakeWrite, wakeByte, 1); // EAGAIN: already woken
+        }
+    }
+
+    private void loop() {
+        Pointer pollfds = null;
+        int capacity = 0;
+        ByteBuffer drain = ByteBuffer.allocateDirect(512);
+        List<Waiter> polled = new ArrayList<>();
+        List<Waiter> ready = new ArrayList<>();
+        List<Integer> readyEvents = new ArrayList<>();
+        long idleSince = 0;
+        try {
+            for (;;) {
+                int count;
+                int timeout;
+                synchronized (lock) {
+                    if (registered.isEmpty()) {
+                        long now = System.nanoTime();
+                        if (idleSince == 0) {
+                            idleSince = now;
+                        } else if (now - idleSince >= TimeUnit.MILLISECONDS.toNanos(LINGER_MILLIS)) {
+                            stopLocked();
+                            return;
+                        }
+                        timeout = LINGER_MILLIS;
+                    } else {
+                        idleSince = 0;
+                        timeout = -1;
+                    }
+                    count = registered.size() + 1;
+                    if (count > capacity) {
+                        capacity = Math.max(count, capacity * 2);
+                        pollfds = Memory.allocateDirect(Posix.runtime(), capacity * POLLFD_SIZE, true);
+                    }
+                    pollfds.putInt(0, wakeRead);
+                    pollfds.putShort(4, (short) Posix.POLLIN);
+                    pollfds.putShort(6, (short) 0);
+                    polled.clear();
+                    int i = 1;
+                    for (Waiter w : registered) {
+                        int at = i++ * POLLFD_SIZE;
+                        pollfds.putInt(at, w.fd);
+                        pollfds.putShort(at + 4, (short) w.events);
+                        pollfds.putShort(at + 6, (short) 0);
+                        polled.add(w);
+                    }
+                }
+                int n = Posix.poll(pollfds, count, timeout);
+                if (n < 0 && n != -Posix.EINTR) {
+                    throw new IOException("poll(2) failed: " + Posix.describe(-n));
+                }
+                if (n <= 0) {
+                    continue;
+                }
+                if (pollfds.getShort(6) != 0) {
+                    while (Posix.read(wakeRead, drain, drain.capacity()) > 0) {
+                        // empty the wake-up pipe: the wake-up has done its job
+                    }
+                }
+                synchronized (lock) {
+                    for (int i = 0; i < polled.size(); i++) {
+                        int revents = pollfds.getShort((i + 1) * POLLFD_SIZE + 6) & 0xFFFF;
+                        Waiter w = polled.get(i);
+                        // still registered for the same descriptor: not cancelled or closed meanwhile
+                        if (revents != 0 && registered.remove(w)) {
+                            ready.add(w);
+                            readyEvents.add(revents);
+                        }
+                    }
+                }
+                for (int i = 0; i < ready.size(); i++) {
+                    try {
+                        ready.get(i).fire(readyEvents.get(i));
+                    } catch (Throwable t) {
+                        reactor.core.publisher.Operators.onErrorDropped(t, reactor.util.context.Context.empty());
+                    }
+                }
+                ready.clear();
+                readyEvents.clear();
+            }
+        } catch (Throwable fatal) {
+            // fail every waiter rather than leave it waiting forever: each resumes, polls and
+            // sees the error of its own read or write
+            List<Waiter> orphans;
+            synchronized (lock) {
+                orphans = new ArrayList<>(registered);
+                registered.clear();
+                stopLocked();
+            }
+            for (Waiter w : orphans) {
+                w.fire(Posix.POLLERR);
+            }
+            reactor.core.publisher.Operators.onErrorDropped(fatal, reactor.util.context.Context.empty());
+        }
+    }
+
+    // guarded by lock
+    private void stopLocked() {
+        thread = null;
+        Posix.close(wakeRead);
+        Posix.close(wakeWrite);
+        wakeRead = -1;
+        wakeWrite = -1;
+    }
+
+    /** @return whether the poller thread is running (for tests) */
+    boolean isRunning() {
+        synchronized (lock) {
+            return thread != null;
+        }
+    }
+}

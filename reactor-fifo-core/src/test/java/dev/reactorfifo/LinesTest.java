@@ -1,0 +1,331 @@
+package dev.reactorfifo;
+
+import static dev.reactorfifo.FifoTestSupport.awaitReleased;
+import static dev.reactorfifo.FifoTestSupport.openPipeDescriptors;
+import static dev.reactorfifo.FifoTestSupport.shQuote;
+import static dev.reactorfifo.FifoTestSupport.threadsInFifoCalls;
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.reactorfifo.FifoTestSupport.Peer;
+import java.io.BufferedReader;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.scheduler.Schedulers;
+import reactor.test.StepVerifier;
+
+/** {@link NamedPipe#lines()} against real FIFOs and real writer processes. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+@ParameterizedClass(name = "{0}")
+@EnumSource(FifoTransport.class)
+class LinesTest {
+
+    @Parameter
+    FifoTransport transport;
+
+    ReadOptions read() {
+        return ReadOptions.defaults().transport(transport);
+    }
+
+    WriteOptions write() {
+        return WriteOptions.defaults().transport(transport);
+    }
+
+    private static final Duration WAIT = Duration.ofSeconds(10);
+    private static final Duration RELEASE = Duration.ofSeconds(2);
+
+    @TempDir
+    Path dir;
+    NamedPipe pipe;
+    String fifo;
+
+    @BeforeEach
+    void createFifo() throws Exception {
+        pipe = NamedPipe.create(dir.resolve("fifo"));
+        fifo = shQuote(pipe.path().toString());
+    }
+
+    @Test
+    void deliversWhatAWriterWritesByteExact() throws Exception {
+        Path data = dir.resolve("data.txt");
+        Random random = new Random(7);
+        StringBuilder text = new StringBuilder();
+        String[] words = {"alpha", "\u00fcber", "\u20ac", "\uD83D\uDE00", "", "tab\there", "x"};
+        String[] ends = {"\n", "\n", "\r\n", "\r"};
+        while (text.length() < 3_000_000) {
+            for (int w = random.nextInt(30); w >= 0; w--) {
+                text.append(words[random.nextInt(words.length)]).append(' ');
+            }
+            text.append(ends[random.nextInt(ends.length)]);
+        }
+        text.append("no terminator at the very end");
+        Files.writeString(data, text, UTF_8);
+        List<String> expected = new ArrayList<>();
+        try (BufferedReader r = Files.newBufferedReader(data, UTF_8)) {
+            r.lines().forEach(expected::add);
+        }
+
+        try (Peer writer = Peer.sh("cat " + shQuote(data.toString()) + " > " + fifo)) {
+            List<String> lines = pipe.lines(read()).collectList().block(WAIT);
+            assertThat(lines).hasSameSizeAs(expected).isEqualTo(expected);
+            assertThat(writer.awaitExit(WAIT)).isZero();
+        }
+    }
+
+    @Test
+    void completesAtEofAfterTheUnterminatedLastLine() throws Exception {
+        try (Peer writer = Peer.sh("printf 'one\\ntwo\\r\\nthree' > " + fifo)) {
+            StepVerifier.create(pipe.lines(read()))
+                    .expectNext("one", "two", "three")
+                    .expectComplete()
+                    .verify(WAIT);
+        }
+    }
+
+    @Test
+    void aWriterThatWritesNothingGivesAnEmptyFlux() throws Exception {
+        try (Peer writer = Peer.sh(": > " + fifo)) {
+            StepVerifier.create(pipe.lines(read())).expectComplete().verify(WAIT);
+        }
+    }
+
+    @Test
+    void isColdAndWaitsForAWriterWithoutBlockingTheSubscriber() throws Exception {
+        FifoTestSupport.awaitNoThreadInFifoCalls(RELEASE);
+        Flux<String> lines = pipe.lines(read());
+        Thread.sleep(100);
+        assertThat(threadsInFifoCalls()).as("nothing happens before subscription").isEmpty();
+        long start = System.nanoTime();
+        StepVerifier first = StepVerifier.create(lines).expectNext("late").expectComplete().verifyLater();
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("subscribe returns at once")
+                .isLessThan(Duration.ofMillis(500));
+        awaitWaitingThread();
+        try (Peer writer = Peer.sh("printf 'late\\n' > " + fifo)) {
+            first.verify(WAIT);
+        }
+        try (Peer writer = Peer.sh("printf 'again\\n' > " + fifo)) {
+            StepVerifier.create(lines).as("each subscription reads anew")
+                    .expectNext("again").expectComplete().verify(WAIT);
+        }
+    }
+
+    @Test
+    void followModeDeliversSuccessiveWritersWithoutGluingFragments() throws Exception {
+        StepVerifier verifier = StepVerifier.create(pipe.lines(read().follow(true)))
+                .expectNext("first a", "first b", "second", "", "third")
+                .expectNoEvent(Duration.ofMillis(300)) // follows: no completion at EOF
+                .thenCancel()
+                .verifyLater();
+        for (String script : new String[] {"printf 'first a\\nfirst b' > ", "printf 'second\\n' > ",
+                "printf '\\nthird\\n' > "}) {
+            try (Peer writer = Peer.sh(script + fifo)) {
+                assertThat(writer.awaitExit(WAIT)).isZero();
+            }
+        }
+        verifier.verify(WAIT);
+    }
+
+    @Test
+    void followModeLosesNoWriterThatComesAndGoesWhileItReopens() throws Exception {
+        int writers = 40;
+        List<String> expected = new ArrayList<>();
+        for (int i = 1; i <= writers; i++) {
+            expected.add("writer " + i);
+        }
+        StepVerifier verifier = StepVerifier.create(pipe.lines(read().follow(true)))
+                .expectNextSequence(expected).thenCancel().verifyLater();
+        // back-to-back writers: each EOF races with the next writer's open
+        try (Peer burst = Peer.sh("for i in $(seq 1 " + writers + "); do printf \"writer $i\\n\" > " + fifo
+                + "; done")) {
+            verifier.verify(WAIT);
+            assertThat(burst.awaitExit(WAIT)).isZero();
+        }
+    }
+
+    @Test
+    void followModeFailsWhenThePathIsGoneAtReopen() throws Exception {
+        try (Peer writer = Peer.sh("exec 3> " + fifo + "; printf 'only\\n' >&3; rm " + fifo + "; exec 3>&-")) {
+            StepVerifier.create(pipe.lines(read().follow(true)))
+                    .expectNext("only")
+                    .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(NoSuchFileException.class)
+                            .hasMessageContaining(pipe.path().toString()))
+                    .verify(WAIT);
+        }
+    }
+
+    @Test
+    void withoutDemandItStopsReadingAndTheWriterBlocksOnTheFullPipe() throws Exception {
+        Path data = dir.resolve("big.txt");
+        String line = "x".repeat(99) + "\n";
+        Files.writeString(data, line.repeat(200_000)); // 20 MB: would take a free-running reader ~20 ms
+        try (Peer writer = Peer.sh("exec cat " + shQuote(data.toString()) + " > " + fifo)) {
+            StepVerifier.create(pipe.lines(read()), 10)
+                    .expectNextCount(10)
+                    .then(() -> sleep(700))
+                    .then(() -> {
+                        assertThat(writer.process.isAlive()).as("the writer is blocked by backpressure").isTrue();
+                        long written = bytesWrittenBy(writer.process.pid());
+                        // pipe capacity (64 KiB) + one read buffer (64 KiB) + what cat has in flight
+                        assertThat(written).as("bytes the writer got rid of").isLessThan(512 * 1024);
+                    })
+                    .thenRequest(1000)
+                    .expectNextCount(1000)
+                    .thenCancel()
+                    .verify(WAIT);
+        }
+    }
+
+    private static long bytesWrittenBy(long pid) {
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc/" + pid + "/io"))) {
+                if (l.startsWith("wchar:")) {
+                    return Long.parseLong(l.substring(6).trim());
+                }
+            }
+        } catch (java.io.IOException e) {
+            org.junit.jupiter.api.Assumptions.abort("no /proc/<pid>/io here: " + e);
+        }
+        throw new AssertionError("no wchar in /proc/" + pid + "/io");
+    }
+
+    @Test
+    void failsALineLongerThanTheLimitNamingIt() throws Exception {
+        try (Peer writer = Peer.sh("printf 'short\\nthis one is too long\\n' > " + fifo)) {
+            StepVerifier.create(pipe.lines(read().maxLineLength(10)))
+                    .expectNext("short")
+                    .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(LineTooLongException.class)
+                            .hasMessageContaining(pipe.path() + ": line 2 is longer than maxLineLength (10 bytes)"))
+                    .verify(WAIT);
+        }
+    }
+
+    @Test
+    void reportsMalformedInputWithPathAndLine() throws Exception {
+        try (Peer writer = Peer.sh("printf 'fine\\nbad \\377\\n' > " + fifo)) {
+            StepVerifier.create(pipe.lines(read()
+                            .malformedInput(java.nio.charset.CodingErrorAction.REPORT)))
+                    .expectNext("fine")
+                    .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(MalformedLineException.class)
+                            .hasMessageContaining(pipe.path() + ": line 2 is not valid UTF-8"))
+                    .verify(WAIT);
+        }
+    }
+
+    @Test
+    void aMissingPathIsNoSuchFile() {
+        StepVerifier.create(NamedPipe.of(dir.resolve("missing")).lines(read()))
+                .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(NoSuchFileException.class)
+                        .hasMessageContaining("missing"))
+                .verify(WAIT);
+    }
+
+    @Test
+    void aRegularFileOrDirectoryIsNotAFifo() throws Exception {
+        Path file = Files.writeString(dir.resolve("regular"), "text\n");
+        StepVerifier.create(NamedPipe.of(file).lines(read()))
+                .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(NotAFifoException.class)
+                        .hasMessage(file + ": is a regular file, not a FIFO"))
+                .verify(WAIT);
+        StepVerifier.create(NamedPipe.of(dir).lines(read()))
+                .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(NotAFifoException.class)
+                        .hasMessage(dir + ": is a directory, not a FIFO"))
+                .verify(WAIT);
+    }
+
+    @Test
+    void refusesANonBlockingScheduler() {
+        StepVerifier.create(pipe.lines(read().scheduler(Schedulers.parallel())))
+                .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(IllegalStateException.class)
+                        .hasMessageContaining("non-blocking"))
+                .verify(WAIT);
+    }
+
+    @Test
+    void cancelWhileWaitingForAWriterReleasesEverythingAndLeavesOthersUntouched() throws Exception {
+        FifoTestSupport.assumeLinux();
+        Path outsideOut = dir.resolve("outside.txt");
+        try (Peer outsideReader = Peer.start(outsideOut, "cat", pipe.path().toString())) {
+            List<String> baseline = openPipeDescriptors();
+            Disposable subscription = pipe.lines(read()).subscribe();
+            awaitWaitingThread();
+            subscription.dispose();
+            awaitReleased(baseline, RELEASE);
+
+            // the unrelated cat, blocked in open() all along, got no false EOF and still gets its data
+            assertThat(outsideReader.process.isAlive()).isTrue();
+            try (Peer writer = Peer.sh("printf 'for the outside reader\\n' > " + fifo)) {
+                assertThat(outsideReader.awaitExit(WAIT)).isZero();
+            }
+            assertThat(Files.readString(outsideOut)).isEqualTo("for the outside reader\n");
+        }
+        assertAFreshSubscriptionDelivers();
+    }
+
+    @Test
+    void cancelWhileWaitingForDataReleasesEverything() throws Exception {
+        FifoTestSupport.assumeLinux();
+        try (Peer writer = Peer.sh("exec 3> " + fifo + "; printf 'first\\n' >&3; exec sleep 60")) {
+            List<String> baseline = openPipeDescriptors();
+            StepVerifier.create(pipe.lines(read()))
+                    .expectNext("first")
+                    .then(LinesTest::awaitWaitingThread)
+                    .thenCancel()
+                    .verify(WAIT);
+            awaitReleased(baseline, RELEASE);
+            assertThat(writer.process.isAlive()).as("the silent writer is untouched").isTrue();
+        }
+        assertAFreshSubscriptionDelivers();
+    }
+
+    @Test
+    void cancelMidStreamReleasesEverything() throws Exception {
+        FifoTestSupport.assumeLinux();
+        try (Peer writer = Peer.sh("yes 'a line of text' | head -n 2000000 > " + fifo)) {
+            List<String> baseline = openPipeDescriptors();
+            StepVerifier.create(pipe.lines(read()))
+                    .expectNextCount(50_000)
+                    .thenCancel()
+                    .verify(WAIT);
+            awaitReleased(baseline, RELEASE);
+        }
+        assertAFreshSubscriptionDelivers();
+    }
+
+    private static void awaitWaitingThread() {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (threadsInFifoCalls().isEmpty()) {
+            assertThat(System.nanoTime()).as("a thread waits in poll").isLessThan(deadline);
+            sleep(2);
+        }
+    }
+
+    private void assertAFreshSubscriptionDelivers() throws Exception {
+        try (Peer writer = Peer.sh("printf 'still works\\n' > " + fifo)) {
+            StepVerifier.create(pipe.lines(read())).expectNext("still works").expectComplete().verify(WAIT);
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+}

@@ -1,0 +1,235 @@
+package dev.reactorfifo;
+
+import static dev.reactorfifo.FifoTestSupport.awaitReleased;
+import static dev.reactorfifo.FifoTestSupport.openPipeDescriptors;
+import static dev.reactorfifo.FifoTestSupport.shQuote;
+import static dev.reactorfifo.FifoTestSupport.threadsInFifoCalls;
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.reactorfifo.FifoTestSupport.Peer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Schedulers;
+import reactor.test.StepVerifier;
+
+/** {@link NamedPipe#writeLines} against real FIFOs and real reader processes. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+@ParameterizedClass(name = "{0}")
+@EnumSource(FifoTransport.class)
+class WriteLinesTest {
+
+    @Parameter
+    FifoTransport transport;
+
+    ReadOptions read() {
+        return ReadOptions.defaults().transport(transport);
+    }
+
+    WriteOptions write() {
+        return WriteOptions.defaults().transport(transport);
+    }
+
+    private static final Duration WAIT = Duration.ofSeconds(10);
+    private static final Duration RELEASE = Duration.ofSeconds(2);
+
+    @TempDir
+    Path dir;
+    NamedPipe pipe;
+    String fifo;
+    Path out;
+
+    @BeforeEach
+    void createFifo() throws Exception {
+        pipe = NamedPipe.create(dir.resolve("fifo"));
+        fifo = shQuote(pipe.path().toString());
+        out = dir.resolve("out.txt");
+    }
+
+    private Peer catReader() throws Exception {
+        return Peer.start(out, "cat", pipe.path().toString());
+    }
+
+    @ParameterizedTest(name = "{0} upstream")
+    @ValueSource(strings = {"fused", "plain", "async"})
+    void writesEveryLineByteExact(String kind) throws Exception {
+        Flux<String> base = Flux.range(0, 100_000).map(i -> "line " + i + " \u00e9\u20ac".repeat(i % 3));
+        Function<Flux<String>, Flux<String>> shape = kind.equals("fused") ? f -> f
+                : kind.equals("plain") ? Flux::hide : f -> f.publishOn(Schedulers.parallel(), 32);
+        String expected = base.collect(Collectors.joining("\n", "", "\n")).block();
+        try (Peer reader = catReader()) {
+            StepVerifier.create(pipe.writeLines(shape.apply(base), write())).expectComplete().verify(WAIT);
+            assertThat(reader.awaitExit(WAIT)).as("the reader saw EOF: the descriptor is closed").isZero();
+        }
+        assertThat(Files.readString(out, UTF_8)).isEqualTo(expected);
+    }
+
+    @Test
+    void waitsForAReaderThatComesLater() throws Exception {
+        StepVerifier verifier = StepVerifier.create(pipe.writeLines(Flux.just("hello", "world"), write()))
+                .expectComplete().verifyLater();
+        Thread.sleep(300);
+        try (Peer reader = catReader()) {
+            verifier.verify(WAIT);
+            assertThat(reader.awaitExit(WAIT)).isZero();
+        }
+        assertThat(Files.readString(out)).isEqualTo("hello\nworld\n");
+    }
+
+    @Test
+    void failsAtOnceWithoutAReaderWhenToldNotToWait() {
+        StepVerifier.create(pipe.writeLines(Flux.just("x"), write().awaitReader(false)))
+                .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(NoReaderException.class)
+                        .hasMessageContaining(pipe.path().toString()))
+                .verify(Duration.ofSeconds(2));
+    }
+
+    @Test
+    void aReaderThatLeavesBreaksThePipeAndCancelsTheUpstream() throws Exception {
+        Sinks.Empty<Void> upstreamCancelled = Sinks.empty();
+        Flux<String> endless = Flux.range(0, Integer.MAX_VALUE).map(i -> "line " + i)
+                .doOnCancel(upstreamCancelled::tryEmitEmpty);
+        try (Peer reader = Peer.start(out, "head", "-n", "1", pipe.path().toString())) {
+            StepVerifier.create(pipe.writeLines(endless, write()))
+                    .expectErrorSatisfies(e -> {
+                        assertThat(e).isInstanceOf(BrokenPipeException.class)
+                                .hasMessageContaining(pipe.path() + ": the reader went away");
+                        assertThat(((BrokenPipeException) e).linesWritten()).isPositive();
+                        assertThat(e.getMessage()).contains(((BrokenPipeException) e).linesWritten()
+                                + " lines were written into the pipe");
+                    })
+                    .verify(WAIT);
+        }
+        StepVerifier.create(upstreamCancelled.asMono()).expectComplete().verify(WAIT);
+        assertThat(Files.readString(out)).isEqualTo("line 0\n");
+    }
+
+    @Test
+    void aLineWithATerminatorFailsBeforeAnyOfItsBytesIsWritten() throws Exception {
+        try (Peer reader = catReader()) {
+            StepVerifier.create(pipe.writeLines(Flux.just("ok", "bad\nline", "never"), write()))
+                    .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(IllegalArgumentException.class)
+                            .hasMessageContaining("line 2 contains \\n"))
+                    .verify(WAIT);
+            assertThat(reader.awaitExit(WAIT)).isZero();
+        }
+        assertThat(Files.readString(out)).isEqualTo("ok\n");
+    }
+
+    @Test
+    void anUnencodableCharacterIsAnErrorNotAQuestionMark() throws Exception {
+        try (Peer reader = catReader()) {
+            StepVerifier.create(pipe.writeLines(Flux.just("caf\u00e9", "\u20ac"),
+                            write().charset(java.nio.charset.StandardCharsets.ISO_8859_1)))
+                    .expectError(CharacterCodingException.class)
+                    .verify(WAIT);
+            assertThat(reader.awaitExit(WAIT)).isZero();
+        }
+        assertThat(Files.readAllBytes(out)).containsExactly('c', 'a', 'f', 0xE9, '\n');
+    }
+
+    @Test
+    void anUpstreamErrorArrivesAfterTheDescriptorIsClosed() throws Exception {
+        try (Peer reader = catReader()) {
+            StepVerifier.create(pipe.writeLines(Flux.concat(Flux.just("a", "b"),
+                            Flux.error(new IllegalStateException("boom"))), write()))
+                    .expectErrorMessage("boom")
+                    .verify(WAIT);
+            assertThat(reader.awaitExit(WAIT)).isZero();
+        }
+        assertThat(Files.readString(out)).isEqualTo("a\nb\n");
+    }
+
+    @Test
+    void aLoneLineWithAnIdleUpstreamReachesABlockingReaderAtOnce() throws Exception {
+        Sinks.Many<String> upstream = Sinks.many().unicast().onBackpressureBuffer();
+        try (Peer reader = Peer.start(out, "head", "-n", "1", pipe.path().toString())) {
+            Disposable writing = pipe.writeLines(upstream.asFlux(), write()).subscribe(v -> { }, e -> { });
+            try {
+                upstream.tryEmitNext("only one, and nothing follows");
+                // head exits after its first line: only possible if the line was written without
+                // waiting for more lines or for the upstream to complete
+                assertThat(reader.awaitExit(Duration.ofSeconds(2))).isZero();
+            } finally {
+                writing.dispose();
+            }
+        }
+        assertThat(Files.readString(out)).isEqualTo("only one, and nothing follows\n");
+    }
+
+    @Test
+    void cancelWhileWaitingForAReaderReleasesEverythingAndSparesAnOutsideWriter() throws Exception {
+        FifoTestSupport.assumeLinux();
+        try (Peer outsideWriter = Peer.sh("printf 'from outside\\n' > " + fifo)) {
+            List<String> baseline = openPipeDescriptors();
+            Disposable writing = pipe.writeLines(Flux.just("never written"), write()).subscribe(v -> { }, e -> { });
+            Thread.sleep(100); // let it retry the open a few times
+            writing.dispose();
+            awaitReleased(baseline, RELEASE);
+            assertThat(outsideWriter.process.isAlive()).as("the outside writer still waits, unharmed").isTrue();
+            try (Peer reader = catReader()) {
+                assertThat(reader.awaitExit(WAIT)).isZero();
+                assertThat(outsideWriter.awaitExit(WAIT)).isZero();
+            }
+        }
+        assertThat(Files.readString(out)).isEqualTo("from outside\n");
+    }
+
+    @Test
+    void cancelWhileWaitingForRoomReleasesEverything() throws Exception {
+        FifoTestSupport.assumeLinux();
+        // a reader that holds the FIFO open and never reads: the pipe fills up
+        try (Peer stalledReader = Peer.sh("exec 3< " + fifo + "; exec sleep 60")) {
+            List<String> baseline = openPipeDescriptors();
+            Disposable writing = pipe.writeLines(Flux.range(0, Integer.MAX_VALUE).map(i -> "filler " + i), write())
+                    .subscribe(v -> { }, e -> { });
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (!threadsInFifoCalls().toString().contains("poll")) {
+                assertThat(System.nanoTime()).as("the writer waits for room in poll").isLessThan(deadline);
+                Thread.sleep(5);
+            }
+            writing.dispose();
+            awaitReleased(baseline, RELEASE);
+            assertThat(stalledReader.process.isAlive()).isTrue();
+        }
+    }
+
+    @Test
+    void theTutorialsPythonReaderReadsWhatWasWritten() throws Exception {
+        Assumptions.assumeTrue(FifoTestSupport.commandExists("python3"), "python3 not found: skipping interop test");
+        Path script = dir.resolve("reader.py");
+        try (var in = getClass().getResourceAsStream("/tutorial/reader.py")) {
+            Files.copy(in, script);
+        }
+        List<String> messages = IntStream.rangeClosed(1, 5).mapToObj(i -> "Message " + i + " from writer")
+                .collect(Collectors.toList());
+        try (Peer reader = Peer.start(out, "python3", script.toString(), pipe.path().toString())) {
+            StepVerifier.create(pipe.writeLines(Flux.fromIterable(messages), write())).expectComplete().verify(WAIT);
+            assertThat(reader.awaitExit(WAIT)).isZero();
+        }
+        List<String> expected = new ArrayList<>();
+        messages.forEach(m -> expected.add("Received: " + m));
+        assertThat(Files.readAllLines(out)).isEqualTo(expected);
+    }
+}
