@@ -36,7 +36,8 @@ import reactor.test.StepVerifier;
 
 /**
  * Issue 6, leaks: thousands of subscribe/cancel cycles of {@code lines()} and {@code writeLines},
- * cancelled at random moments (seeded), against real peer processes. Afterwards: the same pipe
+ * cancelled at random moments (seeded), against real peer processes, with either transport
+ * (a dedicated thread, or the shared poller). Afterwards: the same pipe
  * descriptors as before, no thread in a FIFO call, every boundedElastic worker free (counting
  * alone can pass vacuously: a stuck worker hides later leaks behind it), and a fresh subscription
  * still delivers.
@@ -91,6 +92,7 @@ class LeakTest {
         Path silent = NamedPipe.create(dir.resolve("silent")).path();
         Path busy = NamedPipe.create(dir.resolve("busy")).path();
         Map<ReadCase, Integer> counts = new EnumMap<>(ReadCase.class);
+        Map<FifoTransport, Integer> transports = new EnumMap<>(FifoTransport.class);
         int earlyEofs = 0;
         try (Peer silentWriter = Peer.sh("exec 3<>" + q(silent) + "; exec sleep 100000");
              // a new writer whenever the previous one died of SIGPIPE at a reader's cancel
@@ -102,27 +104,30 @@ class LeakTest {
                 for (int i = 0; i < CYCLES; i++) {
                     ReadCase c = ReadCase.values()[random.nextInt(ReadCase.values().length)];
                     counts.merge(c, 1, Integer::sum);
+                    FifoTransport transport = FifoTransport.values()[random.nextInt(FifoTransport.values().length)];
+                    transports.merge(transport, 1, Integer::sum);
+                    ReadOptions read = ReadOptions.defaults().transport(transport);
                     switch (c) {
                         case WAITING_FOR_WRITER:
-                            cancelAfterRandomDelay(NamedPipe.of(idle).lines().subscribe(l -> { }, errors::add));
+                            cancelAfterRandomDelay(NamedPipe.of(idle).lines(read).subscribe(l -> { }, errors::add));
                             break;
                         case WAITING_FOR_DATA:
-                            cancelAfterRandomDelay(NamedPipe.of(silent).lines().subscribe(l -> { }, errors::add));
+                            cancelAfterRandomDelay(NamedPipe.of(silent).lines(read).subscribe(l -> { }, errors::add));
                             break;
                         case MID_BATCH:
                             if (random.nextBoolean()) {
                                 // take() cancels from inside onNext, on the reading thread, in the middle of a chunk
                                 CountDownLatch done = new CountDownLatch(1);
-                                NamedPipe.of(busy).lines().take(1 + random.nextInt(2000))
+                                NamedPipe.of(busy).lines(read).take(1 + random.nextInt(2000))
                                         .subscribe(l -> { }, e -> { errors.add(e); done.countDown(); }, done::countDown);
                                 assertThat(done.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).as("take completes").isTrue();
                             } else {
-                                cancelAfterRandomDelay(NamedPipe.of(busy).lines().subscribe(l -> { }, errors::add));
+                                cancelAfterRandomDelay(NamedPipe.of(busy).lines(read).subscribe(l -> { }, errors::add));
                             }
                             break;
                         case BETWEEN_BATCHES:
                             Requesting subscriber = new Requesting(1 + random.nextInt(50));
-                            NamedPipe.of(busy).lines().subscribe(subscriber);
+                            NamedPipe.of(busy).lines(read).subscribe(subscriber);
                             if (!subscriber.await()) {
                                 throw new AssertionError("cycle " + i + ": " + subscriber.received.getCount() + " of "
                                         + subscriber.n + " requested lines never arrived; " + diagnostics(busyWriter));
@@ -142,9 +147,9 @@ class LeakTest {
                 }
                 long cyclesMillis = millisSince(started);
                 List<String> after = assertReleased(baseline);
-                System.out.printf("LeakTest lines(): %d cycles %s in %d ms (%d between-batches cycles met a dying"
+                System.out.printf("LeakTest lines(): %d cycles %s %s in %d ms (%d between-batches cycles met a dying"
                         + " writer's EOF first); pipe descriptors before %d, after %d; threads in FIFO calls after: %s%n",
-                        CYCLES, counts, cyclesMillis, earlyEofs, baseline.size(), after.size(), threadsInFifoCalls());
+                        CYCLES, counts, transports, cyclesMillis, earlyEofs, baseline.size(), after.size(), threadsInFifoCalls());
             } finally {
                 killTree(busyWriter);
                 killTree(silentWriter);
@@ -160,6 +165,7 @@ class LeakTest {
         Path stuck = NamedPipe.create(dir.resolve("stuck")).path();
         Path drained = NamedPipe.create(dir.resolve("drained")).path();
         Map<WriteCase, Integer> counts = new EnumMap<>(WriteCase.class);
+        Map<FifoTransport, Integer> transports = new EnumMap<>(FifoTransport.class);
         AtomicLong generated = new AtomicLong();
         try (Peer stuckReader = Peer.sh("exec 3<>" + q(stuck) + "; exec sleep 100000");
              // reads through O_RDWR: one reader for the whole run, never at EOF
@@ -170,26 +176,29 @@ class LeakTest {
                 for (int i = 0; i < CYCLES; i++) {
                     WriteCase c = WriteCase.values()[random.nextInt(WriteCase.values().length)];
                     counts.merge(c, 1, Integer::sum);
+                    FifoTransport transport = FifoTransport.values()[random.nextInt(FifoTransport.values().length)];
+                    transports.merge(transport, 1, Integer::sum);
+                    WriteOptions write = WriteOptions.defaults().transport(transport);
                     switch (c) {
                         case WAITING_FOR_READER:
-                            cancelAfterRandomDelay(NamedPipe.of(noReader).writeLines(Flux.just("x"))
+                            cancelAfterRandomDelay(NamedPipe.of(noReader).writeLines(Flux.just("x"), write)
                                     .subscribe(v -> { }, errors::add));
                             break;
                         case WAITING_FOR_ROOM:
-                            cancelAfterRandomDelay(NamedPipe.of(stuck).writeLines(Flux.range(0, 100_000).map(n -> "line " + n))
+                            cancelAfterRandomDelay(NamedPipe.of(stuck).writeLines(Flux.range(0, 100_000).map(n -> "line " + n), write)
                                     .subscribe(v -> { }, errors::add));
                             break;
                         case MID_BATCH:
                             Flux<String> lines = random.nextBoolean()
                                     ? Flux.range(0, Integer.MAX_VALUE).map(n -> "fused line " + n)
                                     : Flux.<String>generate(s -> s.next("generated line " + generated.incrementAndGet()));
-                            WriteOptions options = WriteOptions.defaults().atomicLines(random.nextBoolean());
+                            WriteOptions options = write.atomicLines(random.nextBoolean());
                             cancelAfterRandomDelay(NamedPipe.of(drained).writeLines(lines, options)
                                     .subscribe(v -> { }, errors::add));
                             break;
                         case BETWEEN_BATCHES:
                             Sinks.Many<String> upstream = Sinks.many().unicast().onBackpressureBuffer();
-                            Disposable writer = NamedPipe.of(drained).writeLines(upstream.asFlux())
+                            Disposable writer = NamedPipe.of(drained).writeLines(upstream.asFlux(), write)
                                     .subscribe(v -> { }, errors::add);
                             for (int k = random.nextInt(20); k >= 0; k--) {
                                 upstream.tryEmitNext("line " + k);
@@ -197,7 +206,7 @@ class LeakTest {
                             cancelAfterRandomDelay(writer);
                             break;
                         case SINK:
-                            FifoSink sink = NamedPipe.of(drained).sink();
+                            FifoSink sink = NamedPipe.of(drained).sink(write);
                             for (int k = random.nextInt(20); k >= 0; k--) {
                                 sink.tryEmitNext("line " + k);
                             }
@@ -209,8 +218,8 @@ class LeakTest {
                 }
                 long cyclesMillis = millisSince(started);
                 List<String> after = assertReleased(baseline);
-                System.out.printf("LeakTest writeLines(): %d cycles %s in %d ms; pipe descriptors before %d, after %d;"
-                        + " threads in FIFO calls after: %s%n", CYCLES, counts, cyclesMillis, baseline.size(),
+                System.out.printf("LeakTest writeLines(): %d cycles %s %s in %d ms; pipe descriptors before %d, after %d;"
+                        + " threads in FIFO calls after: %s%n", CYCLES, counts, transports, cyclesMillis, baseline.size(),
                         after.size(), threadsInFifoCalls());
             } finally {
                 killTree(drainingReader);

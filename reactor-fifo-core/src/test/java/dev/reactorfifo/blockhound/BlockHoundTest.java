@@ -8,6 +8,7 @@ import static dev.reactorfifo.FifoTestSupport.shQuote;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.reactorfifo.FifoSink;
+import dev.reactorfifo.FifoTransport;
 import dev.reactorfifo.FifoTestSupport.Peer;
 import dev.reactorfifo.NamedPipe;
 import dev.reactorfifo.ReadOptions;
@@ -31,6 +32,8 @@ import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import reactor.blockhound.BlockHound;
 import reactor.blockhound.BlockingOperationError;
 import reactor.core.Disposable;
@@ -43,7 +46,7 @@ import reactor.test.StepVerifier;
 /**
  * Issue 6, blocking discipline under BlockHound: driving {@code lines()}, {@code writeLines()} and
  * a {@code FifoSink} from {@code Schedulers.parallel()} threads (subscribe, request, emit, cancel)
- * makes no blocking JDK call there. BlockHound cannot see jnr's native calls; the library's own
+ * makes no blocking JDK call there, with either transport. BlockHound cannot see jnr's native calls; the library's own
  * guard covers those ({@code BlockingDisciplineTest}).
  *
  * <p>Runs only in the {@code blockhound} Surefire execution: {@code BlockHound.install()} changes
@@ -96,12 +99,13 @@ class BlockHoundTest {
         assertThat(BLOCKING_CALLS).singleElement().asString().startsWith("parallel-").contains("sleep");
     }
 
-    @Test
-    void linesDrivenFromParallelThreadsMakesNoBlockingCall() throws Exception {
+    @ParameterizedTest
+    @EnumSource(FifoTransport.class)
+    void linesDrivenFromParallelThreadsMakesNoBlockingCall(FifoTransport transport) throws Exception {
         Path fifo = NamedPipe.create(dir.resolve("fifo")).path();
         try (Peer writer = Peer.sh("seq 1 100000 > " + shQuote(fifo.toString()))) {
             // subscribe on parallel; requests (publishOn's prefetch) and the cancel of take() come from parallel too
-            List<String> lines = NamedPipe.of(fifo).lines()
+            List<String> lines = NamedPipe.of(fifo).lines(ReadOptions.defaults().transport(transport))
                     .subscribeOn(Schedulers.parallel())
                     .publishOn(Schedulers.parallel(), 64)
                     .take(60_000)
@@ -113,40 +117,46 @@ class BlockHoundTest {
         assertThat(BLOCKING_CALLS).isEmpty();
     }
 
-    @Test
-    void cancellingAWaitForAWriterFromAParallelThreadMakesNoBlockingCall() throws Exception {
+    @ParameterizedTest
+    @EnumSource(FifoTransport.class)
+    void cancellingAWaitFromAParallelThreadMakesNoBlockingCall(FifoTransport transport) throws Exception {
         Path fifo = NamedPipe.create(dir.resolve("fifo")).path();
-        Disposable reader = NamedPipe.of(fifo).lines().subscribeOn(Schedulers.parallel()).subscribe();
+        Disposable reader = NamedPipe.of(fifo).lines(ReadOptions.defaults().transport(transport))
+                .subscribeOn(Schedulers.parallel()).subscribe();
         waitUntil(() -> descriptorsOn(fifo) == 1);
         Schedulers.parallel().schedule(reader::dispose);
         awaitReleased(baseline, Duration.ofSeconds(2));
-        Disposable writer = NamedPipe.of(fifo).writeLines(Flux.just("x")).subscribeOn(Schedulers.parallel()).subscribe();
+        Disposable writer = NamedPipe.of(fifo).writeLines(Flux.just("x"), WriteOptions.defaults().transport(transport))
+                .subscribeOn(Schedulers.parallel()).subscribe();
         Thread.sleep(50); // waiting for a reader
         Schedulers.parallel().schedule(writer::dispose);
         awaitReleased(baseline, Duration.ofSeconds(2));
         assertThat(BLOCKING_CALLS).isEmpty();
     }
 
-    @Test
-    void writeLinesDrivenFromParallelThreadsMakesNoBlockingCall() throws Exception {
+    @ParameterizedTest
+    @EnumSource(FifoTransport.class)
+    void writeLinesDrivenFromParallelThreadsMakesNoBlockingCall(FifoTransport transport) throws Exception {
         Path fifo = NamedPipe.create(dir.resolve("fifo")).path();
         Path received = dir.resolve("received");
         // cat reads through an O_RDWR descriptor, so it stays a reader across both writers (no EOF)
         try (Peer reader = Peer.start(received, "sh", "-c", "exec cat <> " + shQuote(fifo.toString()))) {
             Flux<String> lines = Flux.range(1, 50_000).map(i -> Integer.toString(i)).publishOn(Schedulers.parallel(), 32);
-            NamedPipe.of(fifo).writeLines(lines).subscribeOn(Schedulers.parallel()).block(WAIT);
+            WriteOptions options = WriteOptions.defaults().transport(transport);
+            NamedPipe.of(fifo).writeLines(lines, options).subscribeOn(Schedulers.parallel()).block(WAIT);
             Flux<String> trickle = Flux.interval(Duration.ofMillis(1)).onBackpressureBuffer()
                     .take(50).map(i -> Long.toString(50_001 + i));
-            NamedPipe.of(fifo).writeLines(trickle).subscribeOn(Schedulers.parallel()).block(WAIT);
+            NamedPipe.of(fifo).writeLines(trickle, options).subscribeOn(Schedulers.parallel()).block(WAIT);
             waitUntil(() -> Files.readAllLines(received).size() >= 50_050);
         }
         assertThat(Files.readAllLines(received)).isEqualTo(numbers(1, 50_050));
         assertThat(BLOCKING_CALLS).isEmpty();
     }
 
-    @Test
-    void fifoSinkDrivenFromParallelThreadsMakesNoBlockingCall() throws Exception {
-        driveSinkFromParallelThreads(256); // a power of two: Reactor's lock-free queue
+    @ParameterizedTest
+    @EnumSource(FifoTransport.class)
+    void fifoSinkDrivenFromParallelThreadsMakesNoBlockingCall(FifoTransport transport) throws Exception {
+        driveSinkFromParallelThreads(256, transport); // a power of two: Reactor's lock-free queue
     }
 
     /**
@@ -157,18 +167,18 @@ class BlockHoundTest {
     @Disabled("BUG: FifoSink.tryEmitNext parks (ReentrantLock of ArrayBlockingQueue.offer, contended by the writer's"
             + " poll) when bufferSize is not a power of two: BoundedFifoSink.boundedQueue")
     void fifoSinkWithAnyBufferSizeMakesNoBlockingCall() throws Exception {
-        driveSinkFromParallelThreads(100);
+        driveSinkFromParallelThreads(100, FifoTransport.DEDICATED_THREAD);
     }
 
     /** Creates the sink, emits 200,000 lines and completes it from parallel threads, never waiting on one. */
-    private void driveSinkFromParallelThreads(int bufferSize) throws Exception {
+    private void driveSinkFromParallelThreads(int bufferSize, FifoTransport transport) throws Exception {
         Path fifo = NamedPipe.create(dir.resolve("fifo")).path();
         Path received = dir.resolve("received");
         int count = 200_000;
         try (Peer reader = Peer.start(received, "cat", fifo.toString())) {
             AtomicReference<FifoSink> sink = new AtomicReference<>();
             Schedulers.parallel().schedule(() -> sink.set(NamedPipe.of(fifo).sink(
-                    WriteOptions.defaults().bufferSize(bufferSize))));
+                    WriteOptions.defaults().bufferSize(bufferSize).transport(transport))));
             waitUntil(() -> sink.get() != null);
             try {
                 // a non-blocking producer: emit until the queue is full, then try again in a millisecond
