@@ -693,6 +693,8 @@ class HostileInputTest {
         Path output = Files.createTempFile(dir, "child", ".out");
         List<String> command = new ArrayList<>(prefix);
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        // a short-lived child on a shared 2-core machine: C1 only and one GC thread start fastest
+        command.addAll(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
         command.addAll(jvmOptions);
         command.add("-cp");
         command.add(classpath);
