@@ -451,6 +451,52 @@ class HostileInputTest {
         return cpu;
     }
 
+    /**
+     * Descriptors are close-on-exec: a process started while readers and writers of both
+     * transports hold FIFO ends and wake-up pipes inherits none of them (a child holding a write
+     * end would hide every EOF from the reader; one holding a read end would steal lines). The
+     * child is started with posix_spawn through jnr, not ProcessBuilder, which closes every
+     * descriptor above 2 itself and so would prove nothing.
+     */
+    @Test
+    void childProcessesInheritNoFifoOrWakeUpDescriptor() throws Exception {
+        Path readFifo = NamedPipe.create(dir.resolve("read")).path();
+        Path writeFifo = NamedPipe.create(dir.resolve("write")).path();
+        List<Disposable> subscriptions = new ArrayList<>();
+        try {
+            for (FifoTransport transport : FifoTransport.values()) {
+                subscriptions.add(NamedPipe.of(readFifo).lines(ReadOptions.defaults().transport(transport)).subscribe());
+                // waiting for a reader: a wake-up pipe (or the shared poller's) but no FIFO descriptor yet
+                subscriptions.add(NamedPipe.of(writeFifo).writeLines(Flux.just("x"),
+                        WriteOptions.defaults().transport(transport)).subscribe());
+            }
+            awaitCondition(() -> descriptorsOn(readFifo) == 2, "both readers opened the FIFO");
+            List<String> ours = openPipeDescriptors().stream().filter(d -> !baseline.contains(d))
+                    .map(d -> d.substring(d.indexOf(" -> ") + 4)).collect(Collectors.toList());
+            assertThat(ours).as("FIFO ends and wake-up pipes that could be inherited")
+                    .contains(readFifo.toString()).anyMatch(t -> t.startsWith("pipe:"));
+
+            List<String> inherited = descriptorsOfASpawnedChild();
+            assertThat(inherited).as("the spawned child's descriptors").isNotEmpty();
+            assertThat(inherited).as("descriptors of this library the child inherited").doesNotContainAnyElementsOf(ours);
+        } finally {
+            subscriptions.forEach(Disposable::dispose);
+        }
+    }
+
+    /** @return the targets of every descriptor of a child spawned with posix_spawnp, which closes nothing itself */
+    private List<String> descriptorsOfASpawnedChild() throws Exception {
+        Path listing = dir.resolve("fds");
+        jnr.posix.POSIX posix = jnr.posix.POSIXFactory.getNativePOSIX();
+        long pid = posix.posix_spawnp("sh", List.of(),
+                List.of("sh", "-c", "for fd in /proc/$$/fd/*; do readlink \"$fd\"; done > " + shQuote(listing.toString())),
+                List.of("PATH=/usr/bin:/bin"));
+        assertThat(pid).as("posix_spawnp").isPositive();
+        int[] status = new int[1];
+        assertThat(posix.waitpid(pid, status, 0)).isEqualTo(pid);
+        return Files.readAllLines(listing);
+    }
+
     // ---------------------------------------------------------------- options and lifecycle
 
     @Test

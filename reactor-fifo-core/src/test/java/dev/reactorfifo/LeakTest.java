@@ -93,6 +93,7 @@ class LeakTest {
         Path busy = NamedPipe.create(dir.resolve("busy")).path();
         Map<ReadCase, Integer> counts = new EnumMap<>(ReadCase.class);
         Map<FifoTransport, Integer> transports = new EnumMap<>(FifoTransport.class);
+        Map<String, Long> millis = new java.util.TreeMap<>();
         int earlyEofs = 0;
         try (Peer silentWriter = Peer.sh("exec 3<>" + q(silent) + "; exec sleep 100000");
              // a new writer whenever the previous one died of SIGPIPE at a reader's cancel
@@ -107,6 +108,7 @@ class LeakTest {
                     FifoTransport transport = FifoTransport.values()[random.nextInt(FifoTransport.values().length)];
                     transports.merge(transport, 1, Integer::sum);
                     ReadOptions read = ReadOptions.defaults().transport(transport);
+                    long cycleStarted = System.nanoTime();
                     switch (c) {
                         case WAITING_FOR_WRITER:
                             cancelAfterRandomDelay(NamedPipe.of(idle).lines(read).subscribe(l -> { }, errors::add));
@@ -125,7 +127,7 @@ class LeakTest {
                                 cancelAfterRandomDelay(NamedPipe.of(busy).lines(read).subscribe(l -> { }, errors::add));
                             }
                             break;
-                        case BETWEEN_BATCHES:
+                        case BETWEEN_BATCHES: {
                             Requesting subscriber = new Requesting(1 + random.nextInt(50));
                             NamedPipe.of(busy).lines(read).subscribe(subscriber);
                             if (!subscriber.await()) {
@@ -141,15 +143,19 @@ class LeakTest {
                             LockSupport.parkNanos(random.nextInt(200_000)); // the drain task ends
                             subscriber.dispose();
                             break;
+                        }
                         default:
                             throw new AssertionError(c);
                     }
+                    millis.merge(c + "/" + transport, System.nanoTime() - cycleStarted, Long::sum);
                 }
                 long cyclesMillis = millisSince(started);
                 List<String> after = assertReleased(baseline);
                 System.out.printf("LeakTest lines(): %d cycles %s %s in %d ms (%d between-batches cycles met a dying"
                         + " writer's EOF first); pipe descriptors before %d, after %d; threads in FIFO calls after: %s%n",
                         CYCLES, counts, transports, cyclesMillis, earlyEofs, baseline.size(), after.size(), threadsInFifoCalls());
+                millis.replaceAll((k, nanos) -> TimeUnit.NANOSECONDS.toMillis(nanos));
+                System.out.println("LeakTest lines(): total ms per case and transport " + millis);
             } finally {
                 killTree(busyWriter);
                 killTree(silentWriter);
