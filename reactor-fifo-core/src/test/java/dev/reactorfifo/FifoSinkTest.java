@@ -15,28 +15,12 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.Parameter;
-import org.junit.jupiter.params.ParameterizedClass;
-import org.junit.jupiter.params.provider.EnumSource;
 import reactor.core.publisher.Sinks.EmitResult;
 import reactor.test.StepVerifier;
 
 /** {@link FifoSink}: Reactor's {@code Sinks.Many} contract over a bounded queue, with real readers. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-@ParameterizedClass(name = "{0}")
-@EnumSource(FifoTransport.class)
-class FifoSinkTest {
-
-    @Parameter
-    FifoTransport transport;
-
-    ReadOptions read() {
-        return ReadOptions.defaults().transport(transport);
-    }
-
-    WriteOptions write() {
-        return WriteOptions.defaults().transport(transport);
-    }
+class FifoSinkTest extends EachTransport {
 
     private static final Duration WAIT = Duration.ofSeconds(10);
 

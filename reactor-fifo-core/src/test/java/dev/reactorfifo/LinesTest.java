@@ -21,9 +21,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.Parameter;
-import org.junit.jupiter.params.ParameterizedClass;
-import org.junit.jupiter.params.provider.EnumSource;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.scheduler.Schedulers;
@@ -31,20 +28,7 @@ import reactor.test.StepVerifier;
 
 /** {@link NamedPipe#lines()} against real FIFOs and real writer processes. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-@ParameterizedClass(name = "{0}")
-@EnumSource(FifoTransport.class)
-class LinesTest {
-
-    @Parameter
-    FifoTransport transport;
-
-    ReadOptions read() {
-        return ReadOptions.defaults().transport(transport);
-    }
-
-    WriteOptions write() {
-        return WriteOptions.defaults().transport(transport);
-    }
+class LinesTest extends EachTransport {
 
     private static final Duration WAIT = Duration.ofSeconds(10);
     private static final Duration RELEASE = Duration.ofSeconds(2);
@@ -224,6 +208,13 @@ class LinesTest {
                             .hasMessageContaining(pipe.path() + ": line 2 is not valid UTF-8"))
                     .verify(WAIT);
         }
+    }
+
+    @Test
+    void aBadPathIsReportedBeforeAnyRequest() {
+        StepVerifier.create(NamedPipe.of(dir.resolve("missing")).lines(read()), 0)
+                .expectError(NoSuchFileException.class)
+                .verify(WAIT);
     }
 
     @Test

@@ -23,9 +23,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.Parameter;
-import org.junit.jupiter.params.ParameterizedClass;
-import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import reactor.core.Disposable;
@@ -36,20 +33,7 @@ import reactor.test.StepVerifier;
 
 /** {@link NamedPipe#writeLines} against real FIFOs and real reader processes. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-@ParameterizedClass(name = "{0}")
-@EnumSource(FifoTransport.class)
-class WriteLinesTest {
-
-    @Parameter
-    FifoTransport transport;
-
-    ReadOptions read() {
-        return ReadOptions.defaults().transport(transport);
-    }
-
-    WriteOptions write() {
-        return WriteOptions.defaults().transport(transport);
-    }
+class WriteLinesTest extends EachTransport {
 
     private static final Duration WAIT = Duration.ofSeconds(10);
     private static final Duration RELEASE = Duration.ofSeconds(2);

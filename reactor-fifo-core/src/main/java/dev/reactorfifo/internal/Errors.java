@@ -73,4 +73,20 @@ public final class Errors {
             throw new NotAFifoException(path, describeType(stat));
         }
     }
+
+    /**
+     * Fails unless the opened descriptor is a FIFO, closing it first: the path may have been
+     * swapped between the path check and the open.
+     */
+    static void requireFifoDescriptor(String path, int fd) throws FileSystemException {
+        FileStat stat = Posix.newStat();
+        int rc = Posix.fstat(fd, stat);
+        if (rc < 0 || !stat.isFifo()) {
+            Posix.close(fd);
+            if (rc < 0) {
+                throw toException(-rc, path, "fstat");
+            }
+            throw new NotAFifoException(path, describeType(stat));
+        }
+    }
 }

@@ -1,6 +1,7 @@
 package dev.reactorfifo.internal;
 
 import dev.reactorfifo.NotAFifoException;
+import dev.reactorfifo.UnsafeFifoException;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
@@ -69,12 +70,12 @@ public final class FifoLifecycle {
         }
         int euid = Posix.geteuid();
         if (stat.uid() != euid) {
-            throw new FileSystemException(path, null, "the existing FIFO belongs to uid " + stat.uid()
+            throw new UnsafeFifoException(path, "the existing FIFO belongs to uid " + stat.uid()
                     + ", not to this user (uid " + euid + "); refusing to reuse it");
         }
         int actual = stat.mode() & PERMISSION_BITS;
         if ((actual & ~mode) != 0) {
-            throw new FileSystemException(path, null, "the existing FIFO's permissions "
+            throw new UnsafeFifoException(path, "the existing FIFO's permissions "
                     + describe(actual) + " are wider than the requested " + describe(mode)
                     + "; refusing to reuse it");
         }

@@ -2,15 +2,14 @@ package dev.reactorfifo.internal;
 
 import dev.reactorfifo.ReadOptions;
 import java.nio.ByteBuffer;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 import org.jspecify.annotations.Nullable;
+import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
 import reactor.core.Scannable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Operators;
-import reactor.core.scheduler.Scheduler;
+import reactor.util.context.Context;
 
 /**
  * A FIFO as a cold {@code Flux<String>} of lines. Each subscriber gets its own read descriptor,
@@ -37,39 +36,32 @@ public final class FifoLinesFlux extends Flux<String> {
     public void subscribe(CoreSubscriber<? super String> actual) {
         ReadSubscription subscription = new ReadSubscription(actual, path, options);
         actual.onSubscribe(subscription);
+        // open at once rather than on the first request: a bad path is reported even to a
+        // subscriber that requests nothing yet (writeLines requests only once its own FIFO is open)
+        subscription.schedule();
     }
 
-    static final class ReadSubscription implements org.reactivestreams.Subscription, Runnable, Scannable {
+    static final class ReadSubscription extends FifoDrain implements Subscription, Scannable {
 
         private final CoreSubscriber<? super String> actual;
         private final String path;
         private final ReadOptions options;
-        private final Scheduler scheduler;
         private final LineFramer framer;
 
-        // Owned by whichever thread holds the WIP "lock" (the drain task, or cancel() when idle)
+        // owned by the WIP holder
         private @Nullable FifoReadEnd readEnd;
         private @Nullable ByteBuffer readBuffer;
         private boolean endOfInput;
-        private boolean done;
-
-        /** Published before the drain checks {@link #cancelled}, so cancel() either sees it or is seen. */
-        private volatile @Nullable ReadinessWaiter waiter;
-        private volatile boolean cancelled;
 
         private volatile long requested;
         private static final AtomicLongFieldUpdater<ReadSubscription> REQUESTED =
                 AtomicLongFieldUpdater.newUpdater(ReadSubscription.class, "requested");
 
-        private volatile int wip;
-        private static final AtomicIntegerFieldUpdater<ReadSubscription> WIP =
-                AtomicIntegerFieldUpdater.newUpdater(ReadSubscription.class, "wip");
-
         ReadSubscription(CoreSubscriber<? super String> actual, String path, ReadOptions options) {
+            super(options.scheduler());
             this.actual = actual;
             this.path = path;
             this.options = options;
-            this.scheduler = options.scheduler();
             this.framer = new LineFramer(options.charset(), options.malformedInput(), options.maxLineLength(), path);
         }
 
@@ -83,66 +75,20 @@ public final class FifoLinesFlux extends Flux<String> {
 
         @Override
         public void cancel() {
-            if (cancelled) {
-                return;
-            }
-            cancelled = true;
-            if (WIP.getAndIncrement(this) == 0) {
-                stop(); // no drain task runs or is queued: nobody else touches the descriptors
-            } else {
-                ReadinessWaiter w = waiter;
-                if (w != null) {
-                    w.wakeup();
-                }
-            }
-        }
-
-        private void schedule() {
-            if (WIP.getAndIncrement(this) != 0) {
-                return;
-            }
-            try {
-                scheduler.schedule(this);
-            } catch (RejectedExecutionException e) {
-                stop();
-                actual.onError(Operators.onRejectedExecution(e, this, null, null, actual.currentContext()));
-            }
-        }
-
-        @Override
-        public void run() {
-            int missed = 1;
-            for (;;) {
-                if (!done) {
-                    try {
-                        drain();
-                    } catch (Throwable t) {
-                        fail(t);
-                    }
-                }
-                if (done) {
-                    return; // WIP stays above zero: nothing may start again
-                }
-                missed = WIP.addAndGet(this, -missed);
-                if (missed == 0) {
-                    return;
-                }
-            }
+            cancelDrain();
         }
 
         /** Emits while there is demand; returns when demand is exhausted, the FIFO is not ready, or the stream is over. */
-        private void drain() throws Exception {
-            if (cancelled) {
+        @Override
+        void drain() throws Exception {
+            if (isCancelled()) {
                 stop();
                 return;
             }
             FifoReadEnd end = readEnd;
             if (end == null) {
-                BlockingGuard.requireBlockingAllowed("NamedPipe.lines() of " + path);
-                ReadinessWaiter w = Transports.newWaiter(options.transport(), this::schedule);
-                waiter = w;
-                if (cancelled) {
-                    stop();
+                ReadinessWaiter w = openWaiter(options.transport(), "NamedPipe.lines() of " + path);
+                if (w == null) {
                     return;
                 }
                 end = FifoReadEnd.open(path, w);
@@ -155,7 +101,7 @@ public final class FifoLinesFlux extends Flux<String> {
             try {
                 for (;;) {
                     while (emitted != demand) {
-                        if (cancelled) {
+                        if (isCancelled()) {
                             stop();
                             return;
                         }
@@ -166,7 +112,7 @@ public final class FifoLinesFlux extends Flux<String> {
                             continue;
                         }
                         if (endOfInput) {
-                            complete();
+                            complete(actual::onComplete);
                             return;
                         }
                         int n = end.read(buffer, buffer.capacity());
@@ -187,7 +133,7 @@ public final class FifoLinesFlux extends Flux<String> {
                         }
                     }
                     if (endOfInput && framer.isDrained()) {
-                        complete(); // no fragment left: completing needs no demand
+                        complete(actual::onComplete); // no fragment left: completing needs no demand
                         return;
                     }
                     demand = produced(emitted);
@@ -197,7 +143,7 @@ public final class FifoLinesFlux extends Flux<String> {
                     }
                 }
             } finally {
-                if (emitted != 0 && !done) {
+                if (emitted != 0 && !isDone()) {
                     produced(emitted);
                 }
             }
@@ -208,43 +154,24 @@ public final class FifoLinesFlux extends Flux<String> {
             return emitted == 0 ? requested : Operators.produced(REQUESTED, this, emitted);
         }
 
-        /** Cancelled: close silently. */
-        private void stop() {
-            release();
-            done = true;
-        }
-
-        private void complete() {
-            release();
-            done = true;
-            actual.onComplete();
-        }
-
-        private void fail(Throwable t) {
-            release();
-            if (done) {
-                Operators.onErrorDropped(t, actual.currentContext());
-                return;
-            }
-            done = true;
-            if (!cancelled) {
-                actual.onError(t);
-            }
-        }
-
-        /** Closes everything this subscription opened. Only called by the WIP owner. */
-        private void release() {
+        @Override
+        void releaseResources() {
             FifoReadEnd end = readEnd;
             if (end != null) {
                 readEnd = null;
                 end.close();
             }
-            ReadinessWaiter w = waiter;
-            if (w != null) {
-                waiter = null;
-                w.close();
-            }
             readBuffer = null;
+        }
+
+        @Override
+        void signalError(Throwable error) {
+            actual.onError(error);
+        }
+
+        @Override
+        Context context() {
+            return actual.currentContext();
         }
 
         @Override
@@ -256,13 +183,13 @@ public final class FifoLinesFlux extends Flux<String> {
                 return requested;
             }
             if (key == Attr.CANCELLED) {
-                return cancelled;
+                return isCancelled();
             }
             if (key == Attr.TERMINATED) {
-                return done && !cancelled;
+                return isDone() && !isCancelled();
             }
             if (key == Attr.RUN_ON) {
-                return scheduler;
+                return scheduler();
             }
             if (key == Attr.RUN_STYLE) {
                 return Attr.RunStyle.ASYNC;

@@ -1,9 +1,7 @@
 package dev.reactorfifo.internal;
 
-import dev.reactorfifo.NotAFifoException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import jnr.posix.FileStat;
 
 /**
  * The read end of a FIFO, opened non-blocking, so that no thread ever blocks in {@code open(2)}
@@ -57,15 +55,7 @@ final class FifoReadEnd implements AutoCloseable {
             }
             throw Errors.toException(-fd, path, "open");
         }
-        FileStat stat = Posix.newStat();
-        int rc = Posix.fstat(fd, stat);
-        if (rc < 0 || !stat.isFifo()) {
-            Posix.close(fd);
-            if (rc < 0) {
-                throw Errors.toException(-rc, path, "fstat");
-            }
-            throw new NotAFifoException(path, Errors.describeType(stat));
-        }
+        Errors.requireFifoDescriptor(path, fd);
         return fd;
     }
 

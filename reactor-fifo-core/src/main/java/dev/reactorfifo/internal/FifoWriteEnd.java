@@ -1,10 +1,8 @@
 package dev.reactorfifo.internal;
 
 import dev.reactorfifo.NoReaderException;
-import dev.reactorfifo.NotAFifoException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import jnr.posix.FileStat;
 
 /**
  * The write end of a FIFO, opened and kept non-blocking: no thread ever blocks in
@@ -24,7 +22,7 @@ final class FifoWriteEnd implements AutoCloseable {
     private final ReadinessWaiter waiter;
     private final String path;
     private int fd;
-    /** How much of the buffer passed to {@link #write} is written, when a write is resumed. */
+    /** How much of the range passed to {@link #write} is written, when a write is resumed. */
     private int written;
 
     private FifoWriteEnd(String path, ReadinessWaiter waiter, int fd) {
@@ -67,7 +65,7 @@ final class FifoWriteEnd implements AutoCloseable {
             for (;;) {
                 int fd = Posix.openForWriting(path);
                 if (fd >= 0) {
-                    requireFifoDescriptor(path, fd);
+                    Errors.requireFifoDescriptor(path, fd);
                     return new FifoWriteEnd(path, waiter, fd);
                 }
                 if (-fd != Posix.ENXIO) {
@@ -92,33 +90,22 @@ final class FifoWriteEnd implements AutoCloseable {
         }
     }
 
-    private static void requireFifoDescriptor(String path, int fd) throws IOException {
-        FileStat stat = Posix.newStat();
-        int rc = Posix.fstat(fd, stat);
-        if (rc < 0 || !stat.isFifo()) {
-            Posix.close(fd);
-            if (rc < 0) {
-                throw Errors.toException(-rc, path, "fstat");
-            }
-            throw new NotAFifoException(path, Errors.describeType(stat));
-        }
-    }
-
     /** @return PIPE_BUF: the largest write the kernel keeps atomic (never interleaved) */
     int pipeBuf() {
         return Posix.pipeBuf(fd);
     }
 
     /**
-     * Writes {@code buffer[0, length)}, waiting for room when the pipe is full. A write of at most
-     * PIPE_BUF bytes is all or nothing on a non-blocking descriptor; a longer one may be partial
-     * and is continued. After {@link Result#PENDING} call again with the same buffer and length:
-     * it continues where it stopped.
+     * Writes {@code buffer[from, to)} with one {@code write(2)} when it fits, waiting for room
+     * when the pipe is full. A write of at most PIPE_BUF bytes is all or nothing on a non-blocking
+     * descriptor; a longer one may be partial and is continued. After {@link Result#PENDING} call
+     * again with the same range: it continues where it stopped.
      */
-    Result write(ByteBuffer buffer, int length) throws IOException {
+    Result write(ByteBuffer buffer, int from, int to) throws IOException {
+        int length = to - from;
         try {
             while (written < length) {
-                buffer.position(written); // jnr writes from position() and does not advance it
+                buffer.position(from + written); // jnr writes from position() and does not advance it
                 int n = Posix.write(fd, buffer, length - written);
                 if (n >= 0) {
                     written += n;

@@ -4,8 +4,6 @@ import dev.reactorfifo.BrokenPipeException;
 import dev.reactorfifo.WriteOptions;
 import java.nio.ByteBuffer;
 import java.util.Queue;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Subscription;
@@ -16,8 +14,8 @@ import reactor.core.Scannable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Operators;
-import reactor.core.scheduler.Scheduler;
 import reactor.util.concurrent.Queues;
+import reactor.util.context.Context;
 
 /**
  * Writes the lines of a publisher into a FIFO; completes when all are written and the descriptor
@@ -35,8 +33,8 @@ public final class FifoWriteMono extends Mono<Void> {
 
     static final int PREFETCH = 512;
     private static final int LIMIT = PREFETCH - (PREFETCH >> 2);
-    /** Batch capacity when lines need not be atomic: large writes, fewer syscalls. */
-    static final int LARGE_BATCH = 1 << 16;
+    /** Bytes staged before writing: a default pipe's capacity, so a reader finds whole pipe-fulls. */
+    static final int BATCH_CAPACITY = 1 << 16;
 
     private final Flux<String> source;
     private final String path;
@@ -60,12 +58,11 @@ public final class FifoWriteMono extends Mono<Void> {
         source.subscribe(new WriteSubscriber(actual, path, options, linesWrittenCounter));
     }
 
-    static final class WriteSubscriber implements CoreSubscriber<String>, Subscription, Runnable, Scannable {
+    static final class WriteSubscriber extends FifoDrain implements CoreSubscriber<String>, Subscription, Scannable {
 
         private final CoreSubscriber<? super Void> actual;
         private final String path;
         private final WriteOptions options;
-        private final Scheduler scheduler;
         private final LineEncoder encoder;
         private final @Nullable AtomicLong linesWrittenCounter;
 
@@ -76,38 +73,29 @@ public final class FifoWriteMono extends Mono<Void> {
         // Owned by the WIP holder (the drain task, or cancel() when idle)
         private @Nullable FifoWriteEnd writeEnd;
         private FifoWriteEnd.@Nullable Opener opener;
-        private @Nullable ByteBuffer batch;
+        private @Nullable LineBatcher batch;
         /** A line longer than a batch, being written on its own. */
         private @Nullable ByteBuffer oversize;
         /** An encoded line waiting for room in the batch. */
         private byte @Nullable [] pendingLine;
-        private int batchLength;
-        private int linesInBatch;
         private long linesWritten;
         private int consumed;
-        private boolean done;
 
-        private volatile @Nullable ReadinessWaiter waiter;
-        private volatile boolean cancelled;
         private volatile boolean upstreamDone;
         private @Nullable Throwable upstreamError;
 
-        private volatile int wip;
-        private static final AtomicIntegerFieldUpdater<WriteSubscriber> WIP =
-                AtomicIntegerFieldUpdater.newUpdater(WriteSubscriber.class, "wip");
-
         WriteSubscriber(CoreSubscriber<? super Void> actual, String path, WriteOptions options,
                 @Nullable AtomicLong linesWrittenCounter) {
+            super(options.scheduler());
             this.actual = actual;
             this.path = path;
             this.options = options;
-            this.scheduler = options.scheduler();
             this.encoder = new LineEncoder(options.charset(), path);
             this.linesWrittenCounter = linesWrittenCounter;
         }
 
         @Override
-        public reactor.util.context.Context currentContext() {
+        public Context currentContext() {
             return actual.currentContext();
         }
 
@@ -181,61 +169,24 @@ public final class FifoWriteMono extends Mono<Void> {
 
         @Override
         public void cancel() {
-            if (cancelled) {
-                return;
-            }
-            cancelled = true;
-            upstream.cancel();
-            if (WIP.getAndIncrement(this) == 0) {
-                stop();
-            } else {
-                ReadinessWaiter w = waiter;
-                if (w != null) {
-                    w.wakeup();
-                }
-            }
+            cancelDrain();
         }
 
-        private void schedule() {
-            if (WIP.getAndIncrement(this) != 0) {
-                return;
-            }
-            try {
-                scheduler.schedule(this);
-            } catch (RejectedExecutionException e) {
-                upstream.cancel();
-                stop();
-                actual.onError(Operators.onRejectedExecution(e, this, null, null, actual.currentContext()));
+        @Override
+        void cancelUpstream() {
+            upstream.cancel();
+        }
+
+        @Override
+        void afterTerminated() {
+            if (sourceMode == Fuseable.ASYNC) {
+                queue.clear(); // drop what the fused source still holds
             }
         }
 
         @Override
-        public void run() {
-            int missed = 1;
-            for (;;) {
-                if (!done) {
-                    try {
-                        drain();
-                    } catch (Throwable t) {
-                        upstream.cancel();
-                        fail(t);
-                    }
-                }
-                if (done) {
-                    if (sourceMode == Fuseable.ASYNC) {
-                        queue.clear(); // drop what the fused source still holds
-                    }
-                    return;
-                }
-                missed = WIP.addAndGet(this, -missed);
-                if (missed == 0) {
-                    return;
-                }
-            }
-        }
-
-        private void drain() throws Exception {
-            if (cancelled) {
+        void drain() throws Exception {
+            if (isCancelled()) {
                 stop();
                 return;
             }
@@ -243,11 +194,8 @@ public final class FifoWriteMono extends Mono<Void> {
             if (end == null) {
                 FifoWriteEnd.Opener o = opener;
                 if (o == null) {
-                    BlockingGuard.requireBlockingAllowed("NamedPipe.writeLines() to " + path);
-                    ReadinessWaiter w = Transports.newWaiter(options.transport(), this::schedule);
-                    waiter = w;
-                    if (cancelled) {
-                        stop();
+                    ReadinessWaiter w = openWaiter(options.transport(), "NamedPipe.writeLines() to " + path);
+                    if (w == null) {
                         return;
                     }
                     o = new FifoWriteEnd.Opener(path, w, options.awaitReader());
@@ -261,8 +209,7 @@ public final class FifoWriteMono extends Mono<Void> {
                     return; // else the waiter resumes us for the next try
                 }
                 writeEnd = end;
-                int capacity = options.atomicLines() ? end.pipeBuf() : LARGE_BATCH;
-                batch = ByteBuffer.allocateDirect(capacity);
+                batch = new LineBatcher(BATCH_CAPACITY, options.atomicLines() ? end.pipeBuf() : BATCH_CAPACITY);
                 if (sourceMode != Fuseable.SYNC) {
                     upstream.request(PREFETCH);
                 }
@@ -273,7 +220,7 @@ public final class FifoWriteMono extends Mono<Void> {
             }
             Queue<String> q = queue;
             for (;;) {
-                if (cancelled) {
+                if (isCancelled()) {
                     stop();
                     return;
                 }
@@ -305,7 +252,7 @@ public final class FifoWriteMono extends Mono<Void> {
 
         private byte[] encode(FifoWriteEnd end, String line) throws Exception {
             try {
-                return encoder.encode(line, linesWritten + linesInBatch + 1);
+                return encoder.encode(line, linesWritten + batch.pendingLines() + 1);
             } catch (IllegalArgumentException | java.nio.charset.CharacterCodingException e) {
                 flush(end); // the lines before the bad one were accepted: write them, then fail
                 throw e;
@@ -318,43 +265,44 @@ public final class FifoWriteMono extends Mono<Void> {
          * @return false if it could not be placed yet (waiting for room) or the stream ended
          */
         private boolean place(FifoWriteEnd end, byte[] bytes) throws Exception {
-            ByteBuffer b = batch;
-            int needed = bytes.length + 1;
-            if (batchLength + needed > b.capacity() && !flush(end)) {
-                return false;
-            }
-            if (needed > b.capacity()) {
-                // longer than a batch: written whole and in order on its own, but not atomically
-                ByteBuffer whole = ByteBuffer.allocateDirect(needed);
-                whole.put(0, bytes);
-                whole.put(bytes.length, (byte) '\n');
-                oversize = whole;
-                return writeOversize(end);
-            }
-            b.put(batchLength, bytes);
-            b.put(batchLength + bytes.length, (byte) '\n');
-            batchLength += needed;
-            linesInBatch++;
-            return true;
-        }
-
-        /** @return false if the batch is not written yet (waiting for room) or the stream ended */
-        private boolean flush(FifoWriteEnd end) throws Exception {
-            if (batchLength == 0) {
+            LineBatcher b = batch;
+            if (b.add(bytes)) {
                 return true;
             }
-            if (!written(end.write(batch, batchLength))) {
+            if (!flush(end)) {
                 return false;
             }
-            batchLength = 0;
-            countWritten(linesInBatch);
-            linesInBatch = 0;
+            if (b.add(bytes)) {
+                return true;
+            }
+            // longer than a batch: written whole and in order on its own, but not atomically
+            ByteBuffer whole = ByteBuffer.allocateDirect(bytes.length + 1);
+            whole.put(0, bytes);
+            whole.put(bytes.length, (byte) '\n');
+            oversize = whole;
+            return writeOversize(end);
+        }
+
+        /**
+         * Writes every batched segment, back to back.
+         *
+         * @return false if not all is written yet (waiting for room) or the stream ended
+         */
+        private boolean flush(FifoWriteEnd end) throws Exception {
+            LineBatcher b = batch;
+            b.seal();
+            while (b.hasSegment()) {
+                if (!written(end.write(b.buffer(), b.segmentStart(), b.segmentEnd()))) {
+                    return false;
+                }
+                countWritten(b.segmentWritten());
+            }
             return true;
         }
 
         private boolean writeOversize(FifoWriteEnd end) throws Exception {
             ByteBuffer whole = oversize;
-            if (!written(end.write(whole, whole.capacity()))) {
+            if (!written(end.write(whole, 0, whole.capacity()))) {
                 return false;
             }
             oversize = null;
@@ -372,7 +320,6 @@ public final class FifoWriteMono extends Mono<Void> {
                     stop();
                     return false;
                 default:
-                    upstream.cancel();
                     fail(new BrokenPipeException(path + ": the reader went away (broken pipe) after "
                             + linesWritten + " lines were written into the pipe", linesWritten));
                     return false;
@@ -391,47 +338,30 @@ public final class FifoWriteMono extends Mono<Void> {
             if (!flush(end)) {
                 return;
             }
-            release();
-            done = true;
             Throwable error = upstreamError;
-            if (error != null) {
-                actual.onError(error);
-            } else {
-                actual.onComplete();
-            }
+            complete(error != null ? () -> actual.onError(error) : actual::onComplete);
         }
 
-        private void stop() {
-            release();
-            done = true;
-        }
-
-        private void fail(Throwable t) {
-            release();
-            if (done) {
-                Operators.onErrorDropped(t, actual.currentContext());
-                return;
-            }
-            done = true;
-            if (!cancelled) {
-                actual.onError(t);
-            }
-        }
-
-        private void release() {
+        @Override
+        void releaseResources() {
             FifoWriteEnd end = writeEnd;
             if (end != null) {
                 writeEnd = null;
                 end.close();
             }
-            ReadinessWaiter w = waiter;
-            if (w != null) {
-                waiter = null;
-                w.close();
-            }
             batch = null;
             oversize = null;
             pendingLine = null;
+        }
+
+        @Override
+        void signalError(Throwable error) {
+            actual.onError(error);
+        }
+
+        @Override
+        Context context() {
+            return actual.currentContext();
         }
 
         @Override
@@ -443,13 +373,13 @@ public final class FifoWriteMono extends Mono<Void> {
                 return actual;
             }
             if (key == Attr.CANCELLED) {
-                return cancelled;
+                return isCancelled();
             }
             if (key == Attr.TERMINATED) {
-                return done && !cancelled;
+                return isDone() && !isCancelled();
             }
             if (key == Attr.RUN_ON) {
-                return scheduler;
+                return scheduler();
             }
             if (key == Attr.RUN_STYLE) {
                 return Attr.RunStyle.ASYNC;

@@ -92,16 +92,24 @@ public final class LineEncoder {
 
     private CharacterCodingException unencodable(long lineNumber, int index, CharacterCodingException cause) {
         String where = index >= 0 ? " at index " + index : "";
-        CharacterCodingException e = new CharacterCodingException() {
-            private static final long serialVersionUID = 1L;
-
-            @Override
-            public String getMessage() {
-                return target + ": line " + lineNumber + " has a character" + where + " that "
-                        + charset.name() + " cannot encode";
-            }
-        };
+        UnencodableLineException e = new UnencodableLineException(target + ": line " + lineNumber
+                + " has a character" + where + " that " + charset.name() + " cannot encode");
         e.initCause(cause);
         return e;
+    }
+
+    /** {@link CharacterCodingException} carries no message of its own; this one says where. */
+    static final class UnencodableLineException extends CharacterCodingException {
+        private static final long serialVersionUID = 1L;
+        private final String message;
+
+        UnencodableLineException(String message) {
+            this.message = message;
+        }
+
+        @Override
+        public String getMessage() {
+            return message;
+        }
     }
 }

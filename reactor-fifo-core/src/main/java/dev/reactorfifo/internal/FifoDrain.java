@@ -1,0 +1,170 @@
+package dev.reactorfifo.internal;
+
+import dev.reactorfifo.FifoTransport;
+import java.io.IOException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Operators;
+import reactor.core.scheduler.Scheduler;
+import reactor.util.context.Context;
+
+/**
+ * The serialised drain loop shared by the reading and the writing subscription: a
+ * work-in-progress counter makes sure that at most one thread at a time runs {@link #drain()} or
+ * touches the descriptors, and that a signal arriving while it runs makes it run once more.
+ *
+ * <p>Cancellation: when no drain task runs or is queued, {@link #cancelDrain()} owns the
+ * counter and releases everything on the cancelling thread (closing a FIFO descriptor never
+ * blocks); otherwise it wakes the waiter, and the running drain releases everything itself. A
+ * descriptor is therefore never closed under a thread that is still using it.
+ */
+abstract class FifoDrain implements Runnable {
+
+    private final Scheduler scheduler;
+    /** Published before the drain checks {@link #cancelled}, so cancel either sees it or is seen. */
+    private volatile @Nullable ReadinessWaiter waiter;
+    private volatile boolean cancelled;
+    /** Owned by the WIP holder. Once set, the counter never returns to zero: nothing runs again. */
+    private boolean done;
+
+    private volatile int wip;
+    private static final AtomicIntegerFieldUpdater<FifoDrain> WIP =
+            AtomicIntegerFieldUpdater.newUpdater(FifoDrain.class, "wip");
+
+    FifoDrain(Scheduler scheduler) {
+        this.scheduler = scheduler;
+    }
+
+    /** Does the work; runs on the scheduler, one thread at a time. */
+    abstract void drain() throws Exception;
+
+    /** Closes the descriptor and drops buffers. Only called by the WIP holder, once per terminal state. */
+    abstract void releaseResources();
+
+    /** Delivers a terminal error downstream. */
+    abstract void signalError(Throwable error);
+
+    abstract Context context();
+
+    /** Hook run on cancellation and failure before resources are released (the writer cancels its upstream). */
+    void cancelUpstream() {
+    }
+
+    /** Hook run by the drain thread once the stream is over. */
+    void afterTerminated() {
+    }
+
+    final Scheduler scheduler() {
+        return scheduler;
+    }
+
+    final boolean isCancelled() {
+        return cancelled;
+    }
+
+    final boolean isDone() {
+        return done;
+    }
+
+    /** Runs the drain on the scheduler, or makes the running one loop once more. */
+    final void schedule() {
+        if (WIP.getAndIncrement(this) != 0) {
+            return;
+        }
+        try {
+            scheduler.schedule(this);
+        } catch (RejectedExecutionException e) {
+            fail(Operators.onRejectedExecution(e, context()));
+        }
+    }
+
+    final void cancelDrain() {
+        if (cancelled) {
+            return;
+        }
+        cancelled = true;
+        cancelUpstream();
+        if (WIP.getAndIncrement(this) == 0) {
+            stop();
+        } else {
+            ReadinessWaiter w = waiter;
+            if (w != null) {
+                w.wakeup();
+            }
+        }
+    }
+
+    @Override
+    public final void run() {
+        int missed = 1;
+        for (;;) {
+            if (!done) {
+                try {
+                    drain();
+                } catch (Throwable t) {
+                    fail(t);
+                }
+            }
+            if (done) {
+                afterTerminated();
+                return;
+            }
+            missed = WIP.addAndGet(this, -missed);
+            if (missed == 0) {
+                return;
+            }
+        }
+    }
+
+    /**
+     * Creates and publishes the subscription's waiter, refusing a non-blocking thread first.
+     *
+     * @return the waiter, or {@code null} if cancelled meanwhile (then everything is released)
+     */
+    final @Nullable ReadinessWaiter openWaiter(FifoTransport transport, String what) throws IOException {
+        BlockingGuard.requireBlockingAllowed(what);
+        ReadinessWaiter w = Transports.newWaiter(transport, this::schedule);
+        waiter = w;
+        if (cancelled) {
+            stop();
+            return null;
+        }
+        return w;
+    }
+
+    /** Ends silently (cancelled). */
+    final void stop() {
+        release();
+        done = true;
+    }
+
+    /** Ends with {@code complete}, run after everything is released. */
+    final void complete(Runnable complete) {
+        release();
+        done = true;
+        complete.run();
+    }
+
+    final void fail(Throwable error) {
+        cancelUpstream();
+        release();
+        if (done) {
+            Operators.onErrorDropped(error, context());
+            return;
+        }
+        done = true;
+        if (!cancelled) {
+            signalError(error);
+        }
+    }
+
+    private void release() {
+        releaseResources();
+        ReadinessWaiter w = waiter;
+        if (w != null) {
+            waiter = null;
+            w.close();
+        }
+    }
+}
