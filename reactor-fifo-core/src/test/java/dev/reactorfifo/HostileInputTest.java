@@ -22,7 +22,6 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.Charset;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -520,7 +519,7 @@ class HostileInputTest {
         UserPrincipal nobody = fifo.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody");
         Files.getFileAttributeView(fifo, PosixFileAttributeView.class).setOwner(nobody);
 
-        FileSystemException refused = catchThrown(FileSystemException.class, () -> NamedPipe.createIfAbsent(fifo));
+        UnsafeFifoException refused = catchThrown(UnsafeFifoException.class, () -> NamedPipe.createIfAbsent(fifo));
         assertThat(refused).isNotInstanceOf(NotAFifoException.class);
         assertThat(refused.getFile()).isEqualTo(fifo.toString());
         assertThat(refused.getReason()).contains("belongs to uid " + NOBODY);
@@ -534,7 +533,7 @@ class HostileInputTest {
     @Test
     void createIfAbsentRefusesAFifoWiderThanRequested() throws Exception {
         Path fifo = NamedPipe.create(dir.resolve("wide"), PosixFilePermissions.fromString("rw-rw-rw-")).path();
-        FileSystemException refused = catchThrown(FileSystemException.class, () -> NamedPipe.createIfAbsent(fifo));
+        UnsafeFifoException refused = catchThrown(UnsafeFifoException.class, () -> NamedPipe.createIfAbsent(fifo));
         assertThat(refused).isNotInstanceOf(NotAFifoException.class);
         assertThat(refused.getReason()).contains("rw-rw-rw-").contains("rw-------");
         assertThat(Files.getPosixFilePermissions(fifo)).isEqualTo(PosixFilePermissions.fromString("rw-rw-rw-"));
