@@ -47,7 +47,6 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -608,8 +607,6 @@ class HostileInputTest {
      * loaded: jffi cannot extract its native library under such a umask.
      */
     @Test
-    @Disabled("BUG: createTemp's private folder is umasked (umask 0777 gives ---------, 0277 gives r-x------ and"
-            + " mkfifo in it fails with AccessDeniedException): FifoLifecycle.createPrivateTempDirectory does not chmod")
     void createTempFolderIsPrivateWhateverTheUmask() throws Exception {
         Assumptions.assumeTrue(FifoTestSupport.commandExists("setpriv"), "needs setpriv to drop root");
         Assumptions.assumeTrue(isRoot(), "run as root here, to become nobody");

@@ -120,8 +120,17 @@ public final class FifoLifecycle {
 
     public static Path createPrivateTempDirectory() throws IOException {
         Posix.posix(); // fail with UnsupportedOperationException before leaving a folder behind
-        return Files.createTempDirectory("reactor-fifo-",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Set<PosixFilePermission> ownerOnly = PosixFilePermissions.fromString("rwx------");
+        // created rwx------ at most, so never wider even for a moment; then exactly rwx------,
+        // because mkdir applies the umask to the attribute as mkfifo does to its mode
+        Path directory = Files.createTempDirectory("reactor-fifo-", PosixFilePermissions.asFileAttribute(ownerOnly));
+        try {
+            Files.setPosixFilePermissions(directory, ownerOnly);
+        } catch (IOException | RuntimeException e) {
+            deleteDirectoryQuietly(directory, e);
+            throw e;
+        }
+        return directory;
     }
 
     public static void deleteDirectoryQuietly(Path directory, Throwable cause) {

@@ -28,7 +28,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -164,8 +163,6 @@ class BlockHoundTest {
      * gets an ArrayBlockingQueue, whose offer parks on its lock while the writer thread polls.
      */
     @Test
-    @Disabled("BUG: FifoSink.tryEmitNext parks (ReentrantLock of ArrayBlockingQueue.offer, contended by the writer's"
-            + " poll) when bufferSize is not a power of two: BoundedFifoSink.boundedQueue")
     void fifoSinkWithAnyBufferSizeMakesNoBlockingCall() throws Exception {
         driveSinkFromParallelThreads(100, FifoTransport.DEDICATED_THREAD);
     }
