@@ -7,7 +7,6 @@ import dev.reactorfifo.internal.FifoWriteMono;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
@@ -106,7 +105,7 @@ public final class NamedPipe {
      * steal lines.
      *
      * @throws NotAFifoException if something other than a FIFO exists at {@code path}
-     * @throws FileSystemException if the existing FIFO belongs to another user or is more widely
+     * @throws UnsafeFifoException if the existing FIFO belongs to another user or is more widely
      *     accessible than requested
      */
     public static NamedPipe createIfAbsent(Path path, Set<PosixFilePermission> permissions) throws IOException {

@@ -96,7 +96,7 @@ class FifoSinkTest extends EachTransport {
             StepVerifier.create(sink.done())
                     .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(BrokenPipeException.class)
                             .hasMessageContaining("the reader went away")
-                            .hasMessageMatching("(?s).*; \\d+ lines were written, \\d+ queued lines were dropped"))
+                            .hasMessageMatching("(?s).*; \\d+ lines were written, \\d+ accepted lines were dropped unwritten"))
                     .verify(WAIT);
         }
         // a late subscriber gets the same outcome

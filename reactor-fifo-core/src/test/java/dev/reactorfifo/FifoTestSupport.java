@@ -157,4 +157,62 @@ public final class FifoTestSupport {
         assertThat(extra).as("pipe descriptors left open").isEmpty();
         assertThat(threads).as("threads left in a FIFO call").isEmpty();
     }
+
+    // ---- appended for the reliability tests (issue 6) ----
+
+    /** @return how many descriptors of this process are open on the FIFO at {@code fifo} */
+    public static long descriptorsOn(Path fifo) throws IOException {
+        String target = fifo.toAbsolutePath().toString();
+        return openPipeDescriptors().stream()
+                .filter(d -> d.endsWith("-> " + target) || d.endsWith("-> " + target + " (deleted)"))
+                .count();
+    }
+
+    /**
+     * Proves that no {@code boundedElastic()} worker is stuck: as many tasks as the scheduler has
+     * threads at most must all run at the same time (each waits for all the others). A worker stuck
+     * in a FIFO call would leave at least one of them queued behind it, which counting threads or
+     * descriptors alone cannot see (FIFO-FACTS, "a leak can hide itself").
+     */
+    public static void assertBoundedElasticHasNoBusyWorker(Duration timeout) throws InterruptedException {
+        int workers = reactor.core.scheduler.Schedulers.DEFAULT_BOUNDED_ELASTIC_SIZE;
+        java.util.concurrent.CountDownLatch allRunning = new java.util.concurrent.CountDownLatch(workers);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        List<reactor.core.Disposable> tasks = new ArrayList<>();
+        try {
+            for (int i = 0; i < workers; i++) {
+                tasks.add(reactor.core.scheduler.Schedulers.boundedElastic().schedule(() -> {
+                    allRunning.countDown();
+                    try {
+                        release.await(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }));
+            }
+            boolean all = allRunning.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            assertThat(all)
+                    .as("all %d boundedElastic workers run a task at the same time (%d never started: a worker"
+                            + " is busy or stuck)", workers, allRunning.getCount())
+                    .isTrue();
+        } finally {
+            release.countDown();
+            tasks.forEach(reactor.core.Disposable::dispose);
+        }
+    }
+
+    /**
+     * kill -9 of a peer and of every process it started ({@code Peer.close()} kills only the
+     * peer itself): a shell loop or pipeline must not leave a child blocked in open(2) on a FIFO.
+     */
+    public static void killTree(Peer peer) throws InterruptedException, IOException {
+        if (peer.process.isAlive()) {
+            // stopped first, so that it cannot start another child while its children are killed
+            new ProcessBuilder("kill", "-STOP", Long.toString(peer.process.pid()))
+                    .redirectInput(NO_INPUT).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start().waitFor(5, TimeUnit.SECONDS);
+        }
+        peer.process.descendants().forEach(ProcessHandle::destroyForcibly);
+        peer.close();
+    }
 }

@@ -211,6 +211,13 @@ class LinesTest extends EachTransport {
     }
 
     @Test
+    void aBadPathIsReportedBeforeAnyRequest() {
+        StepVerifier.create(NamedPipe.of(dir.resolve("missing")).lines(read()), 0)
+                .expectError(NoSuchFileException.class)
+                .verify(WAIT);
+    }
+
+    @Test
     void aMissingPathIsNoSuchFile() {
         StepVerifier.create(NamedPipe.of(dir.resolve("missing")).lines(read()))
                 .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(NoSuchFileException.class)

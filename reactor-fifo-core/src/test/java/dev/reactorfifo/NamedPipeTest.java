@@ -10,7 +10,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -109,7 +108,7 @@ class NamedPipeTest {
         Path path = dir.resolve("planted");
         NamedPipe.create(path, PosixFilePermissions.fromString("rw-rw-rw-"));
         assertThatThrownBy(() -> NamedPipe.createIfAbsent(path))
-                .isInstanceOf(FileSystemException.class)
+                .isInstanceOf(UnsafeFifoException.class)
                 .hasMessageContaining("permissions rw-rw-rw- are wider than the requested rw-------");
     }
 
@@ -120,7 +119,7 @@ class NamedPipeTest {
         org.junit.jupiter.api.Assumptions.assumeTrue(chownToNobody(path),
                 "cannot give the FIFO to another user here (needs root): skipped");
         assertThatThrownBy(() -> NamedPipe.createIfAbsent(path))
-                .isInstanceOf(FileSystemException.class)
+                .isInstanceOf(UnsafeFifoException.class)
                 .hasMessageContaining("belongs to uid");
     }
 

@@ -4,13 +4,10 @@ import dev.reactorfifo.BrokenPipeException;
 import dev.reactorfifo.FifoSink;
 import dev.reactorfifo.NamedPipe;
 import dev.reactorfifo.WriteOptions;
-import java.util.Queue;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
-import reactor.util.concurrent.Queues;
 
 /**
  * {@link FifoSink}: a serialized {@code Sinks.many().unicast()} over a queue of exactly
@@ -29,15 +26,9 @@ public final class BoundedFifoSink implements FifoSink {
 
     public BoundedFifoSink(NamedPipe pipe, WriteOptions options) {
         this.path = pipe.path().toString();
-        this.lines = Sinks.many().unicast().onBackpressureBuffer(boundedQueue(options.bufferSize()));
+        this.lines = Sinks.many().unicast().onBackpressureBuffer(new ExactCapacityQueue<>(options.bufferSize()));
         this.writing = new FifoWriteMono(lines.asFlux(), path, options, written)
                 .subscribe(null, this::failed, () -> done.tryEmitEmpty());
-    }
-
-    private static Queue<String> boundedQueue(int capacity) {
-        // Reactor's fast SPSC queue rounds its capacity up to a power of two; honour the exact bound
-        return Integer.bitCount(capacity) == 1 ? Queues.<String>get(capacity).get()
-                : new ArrayBlockingQueue<>(capacity);
     }
 
     @Override
@@ -81,7 +72,7 @@ public final class BoundedFifoSink implements FifoSink {
     private void failed(Throwable error) {
         long w = written.get();
         long dropped = Math.max(0, accepted.get() - w);
-        String counts = w + " lines were written, " + dropped + " queued lines were dropped";
+        String counts = w + " lines were written, " + dropped + " accepted lines were dropped unwritten";
         Throwable reported;
         if (error instanceof BrokenPipeException) {
             reported = new BrokenPipeException(path + ": the reader went away (broken pipe); " + counts, w);

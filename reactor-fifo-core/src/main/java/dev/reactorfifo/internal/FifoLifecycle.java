@@ -1,6 +1,7 @@
 package dev.reactorfifo.internal;
 
 import dev.reactorfifo.NotAFifoException;
+import dev.reactorfifo.UnsafeFifoException;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
@@ -69,12 +70,12 @@ public final class FifoLifecycle {
         }
         int euid = Posix.geteuid();
         if (stat.uid() != euid) {
-            throw new FileSystemException(path, null, "the existing FIFO belongs to uid " + stat.uid()
+            throw new UnsafeFifoException(path, "the existing FIFO belongs to uid " + stat.uid()
                     + ", not to this user (uid " + euid + "); refusing to reuse it");
         }
         int actual = stat.mode() & PERMISSION_BITS;
         if ((actual & ~mode) != 0) {
-            throw new FileSystemException(path, null, "the existing FIFO's permissions "
+            throw new UnsafeFifoException(path, "the existing FIFO's permissions "
                     + describe(actual) + " are wider than the requested " + describe(mode)
                     + "; refusing to reuse it");
         }
@@ -119,8 +120,17 @@ public final class FifoLifecycle {
 
     public static Path createPrivateTempDirectory() throws IOException {
         Posix.posix(); // fail with UnsupportedOperationException before leaving a folder behind
-        return Files.createTempDirectory("reactor-fifo-",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Set<PosixFilePermission> ownerOnly = PosixFilePermissions.fromString("rwx------");
+        // created rwx------ at most, so never wider even for a moment; then exactly rwx------,
+        // because mkdir applies the umask to the attribute as mkfifo does to its mode
+        Path directory = Files.createTempDirectory("reactor-fifo-", PosixFilePermissions.asFileAttribute(ownerOnly));
+        try {
+            Files.setPosixFilePermissions(directory, ownerOnly);
+        } catch (IOException | RuntimeException e) {
+            deleteDirectoryQuietly(directory, e);
+            throw e;
+        }
+        return directory;
     }
 
     public static void deleteDirectoryQuietly(Path directory, Throwable cause) {

@@ -34,7 +34,11 @@ public final class FifoLinesFlux extends Flux<String> {
 
     @Override
     public void subscribe(CoreSubscriber<? super String> actual) {
-        actual.onSubscribe(new ReadSubscription(actual, path, options));
+        ReadSubscription subscription = new ReadSubscription(actual, path, options);
+        actual.onSubscribe(subscription);
+        // open at once rather than on the first request: a bad path is reported even to a
+        // subscriber that requests nothing yet (writeLines requests only once its own FIFO is open)
+        subscription.schedule();
     }
 
     static final class ReadSubscription extends FifoDrain implements Subscription, Scannable {

@@ -22,7 +22,7 @@ final class FifoWriteEnd implements AutoCloseable {
     private final ReadinessWaiter waiter;
     private final String path;
     private int fd;
-    /** How much of the buffer passed to {@link #write} is written, when a write is resumed. */
+    /** How much of the range passed to {@link #write} is written, when a write is resumed. */
     private int written;
 
     private FifoWriteEnd(String path, ReadinessWaiter waiter, int fd) {
@@ -96,15 +96,16 @@ final class FifoWriteEnd implements AutoCloseable {
     }
 
     /**
-     * Writes {@code buffer[0, length)}, waiting for room when the pipe is full. A write of at most
-     * PIPE_BUF bytes is all or nothing on a non-blocking descriptor; a longer one may be partial
-     * and is continued. After {@link Result#PENDING} call again with the same buffer and length:
-     * it continues where it stopped.
+     * Writes {@code buffer[from, to)} with one {@code write(2)} when it fits, waiting for room
+     * when the pipe is full. A write of at most PIPE_BUF bytes is all or nothing on a non-blocking
+     * descriptor; a longer one may be partial and is continued. After {@link Result#PENDING} call
+     * again with the same range: it continues where it stopped.
      */
-    Result write(ByteBuffer buffer, int length) throws IOException {
+    Result write(ByteBuffer buffer, int from, int to) throws IOException {
+        int length = to - from;
         try {
             while (written < length) {
-                buffer.position(written); // jnr writes from position() and does not advance it
+                buffer.position(from + written); // jnr writes from position() and does not advance it
                 int n = Posix.write(fd, buffer, length - written);
                 if (n >= 0) {
                     written += n;

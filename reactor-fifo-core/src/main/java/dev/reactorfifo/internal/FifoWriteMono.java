@@ -33,8 +33,8 @@ public final class FifoWriteMono extends Mono<Void> {
 
     static final int PREFETCH = 512;
     private static final int LIMIT = PREFETCH - (PREFETCH >> 2);
-    /** Batch capacity when lines need not be atomic: large writes, fewer syscalls. */
-    static final int LARGE_BATCH = 1 << 16;
+    /** Bytes staged before writing: a default pipe's capacity, so a reader finds whole pipe-fulls. */
+    static final int BATCH_CAPACITY = 1 << 16;
 
     private final Flux<String> source;
     private final String path;
@@ -73,13 +73,11 @@ public final class FifoWriteMono extends Mono<Void> {
         // Owned by the WIP holder (the drain task, or cancel() when idle)
         private @Nullable FifoWriteEnd writeEnd;
         private FifoWriteEnd.@Nullable Opener opener;
-        private @Nullable ByteBuffer batch;
+        private @Nullable LineBatcher batch;
         /** A line longer than a batch, being written on its own. */
         private @Nullable ByteBuffer oversize;
         /** An encoded line waiting for room in the batch. */
         private byte @Nullable [] pendingLine;
-        private int batchLength;
-        private int linesInBatch;
         private long linesWritten;
         private int consumed;
 
@@ -211,8 +209,7 @@ public final class FifoWriteMono extends Mono<Void> {
                     return; // else the waiter resumes us for the next try
                 }
                 writeEnd = end;
-                int capacity = options.atomicLines() ? end.pipeBuf() : LARGE_BATCH;
-                batch = ByteBuffer.allocateDirect(capacity);
+                batch = new LineBatcher(BATCH_CAPACITY, options.atomicLines() ? end.pipeBuf() : BATCH_CAPACITY);
                 if (sourceMode != Fuseable.SYNC) {
                     upstream.request(PREFETCH);
                 }
@@ -255,7 +252,7 @@ public final class FifoWriteMono extends Mono<Void> {
 
         private byte[] encode(FifoWriteEnd end, String line) throws Exception {
             try {
-                return encoder.encode(line, linesWritten + linesInBatch + 1);
+                return encoder.encode(line, linesWritten + batch.pendingLines() + 1);
             } catch (IllegalArgumentException | java.nio.charset.CharacterCodingException e) {
                 flush(end); // the lines before the bad one were accepted: write them, then fail
                 throw e;
@@ -268,43 +265,44 @@ public final class FifoWriteMono extends Mono<Void> {
          * @return false if it could not be placed yet (waiting for room) or the stream ended
          */
         private boolean place(FifoWriteEnd end, byte[] bytes) throws Exception {
-            ByteBuffer b = batch;
-            int needed = bytes.length + 1;
-            if (batchLength + needed > b.capacity() && !flush(end)) {
-                return false;
-            }
-            if (needed > b.capacity()) {
-                // longer than a batch: written whole and in order on its own, but not atomically
-                ByteBuffer whole = ByteBuffer.allocateDirect(needed);
-                whole.put(0, bytes);
-                whole.put(bytes.length, (byte) '\n');
-                oversize = whole;
-                return writeOversize(end);
-            }
-            b.put(batchLength, bytes);
-            b.put(batchLength + bytes.length, (byte) '\n');
-            batchLength += needed;
-            linesInBatch++;
-            return true;
-        }
-
-        /** @return false if the batch is not written yet (waiting for room) or the stream ended */
-        private boolean flush(FifoWriteEnd end) throws Exception {
-            if (batchLength == 0) {
+            LineBatcher b = batch;
+            if (b.add(bytes)) {
                 return true;
             }
-            if (!written(end.write(batch, batchLength))) {
+            if (!flush(end)) {
                 return false;
             }
-            batchLength = 0;
-            countWritten(linesInBatch);
-            linesInBatch = 0;
+            if (b.add(bytes)) {
+                return true;
+            }
+            // longer than a batch: written whole and in order on its own, but not atomically
+            ByteBuffer whole = ByteBuffer.allocateDirect(bytes.length + 1);
+            whole.put(0, bytes);
+            whole.put(bytes.length, (byte) '\n');
+            oversize = whole;
+            return writeOversize(end);
+        }
+
+        /**
+         * Writes every batched segment, back to back.
+         *
+         * @return false if not all is written yet (waiting for room) or the stream ended
+         */
+        private boolean flush(FifoWriteEnd end) throws Exception {
+            LineBatcher b = batch;
+            b.seal();
+            while (b.hasSegment()) {
+                if (!written(end.write(b.buffer(), b.segmentStart(), b.segmentEnd()))) {
+                    return false;
+                }
+                countWritten(b.segmentWritten());
+            }
             return true;
         }
 
         private boolean writeOversize(FifoWriteEnd end) throws Exception {
             ByteBuffer whole = oversize;
-            if (!written(end.write(whole, whole.capacity()))) {
+            if (!written(end.write(whole, 0, whole.capacity()))) {
                 return false;
             }
             oversize = null;

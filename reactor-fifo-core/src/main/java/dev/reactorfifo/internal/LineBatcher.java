@@ -1,0 +1,134 @@
+package dev.reactorfifo.internal;
+
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+
+/**
+ * Packs encoded lines into one buffer cut into segments, each segment one future
+ * {@code write(2)}: whole lines only, and at most {@code segmentLimit} bytes unless it holds a
+ * single longer line. With {@code segmentLimit = PIPE_BUF} every segment is written atomically,
+ * so lines of concurrent writers never interleave.
+ *
+ * <p>Why segments in one large buffer rather than one small buffer per write: writing a segment
+ * as soon as it fills leaves encoding work between the writes, so a fast reader drains the pipe
+ * after every write and each write pays for waking it. Staging up to a pipe-full and then
+ * writing the segments back to back lets the reader find whole pipe-fulls. Pure and not
+ * thread-safe.
+ */
+public final class LineBatcher {
+
+    private final ByteBuffer buffer;
+    private final int segmentLimit;
+    private int length;
+    /** End offset and line count of each closed segment; the open one runs from the last end. */
+    private int[] segmentEnds = new int[16];
+    private int[] segmentLines = new int[16];
+    private int segments;
+    private int openSegmentLines;
+    /** Next segment to write. */
+    private int cursor;
+    private int pendingLines;
+
+    /**
+     * @param capacity the buffer size; a line longer than this cannot be batched
+     * @param segmentLimit the largest write that keeps lines whole (PIPE_BUF for atomic lines)
+     */
+    public LineBatcher(int capacity, int segmentLimit) {
+        this.buffer = ByteBuffer.allocateDirect(capacity);
+        this.segmentLimit = Math.min(segmentLimit, capacity);
+    }
+
+    /** @return the buffer holding the segments, from index 0 */
+    public ByteBuffer buffer() {
+        return buffer;
+    }
+
+    /** @return whether a line of {@code lineLength} bytes plus its terminator can ever be batched */
+    public boolean fits(int lineLength) {
+        return lineLength + 1 <= buffer.capacity();
+    }
+
+    /**
+     * Appends {@code line} and a {@code \n}.
+     *
+     * @return false if the buffer has no room left for it: write the segments, then add again
+     */
+    public boolean add(byte[] line) {
+        int needed = line.length + 1;
+        if (length + needed > buffer.capacity()) {
+            return false;
+        }
+        int openStart = segments == 0 ? 0 : segmentEnds[segments - 1];
+        if (openSegmentLines > 0 && length - openStart + needed > segmentLimit) {
+            closeSegment();
+        }
+        buffer.put(length, line);
+        buffer.put(length + line.length, (byte) '\n');
+        length += needed;
+        openSegmentLines++;
+        pendingLines++;
+        if (needed >= segmentLimit) {
+            closeSegment(); // a line of a segment's size stands alone
+        }
+        return true;
+    }
+
+    private void closeSegment() {
+        if (segments == segmentEnds.length) {
+            segmentEnds = Arrays.copyOf(segmentEnds, segments * 2);
+            segmentLines = Arrays.copyOf(segmentLines, segments * 2);
+        }
+        segmentEnds[segments] = length;
+        segmentLines[segments] = openSegmentLines;
+        segments++;
+        openSegmentLines = 0;
+    }
+
+    /** Closes the open segment: everything added is now ready to be written. */
+    public void seal() {
+        if (openSegmentLines > 0) {
+            closeSegment();
+        }
+    }
+
+    /** @return whether a sealed segment waits to be written */
+    public boolean hasSegment() {
+        return cursor < segments;
+    }
+
+    /** @return the start offset of the next segment to write */
+    public int segmentStart() {
+        return cursor == 0 ? 0 : segmentEnds[cursor - 1];
+    }
+
+    /** @return the end offset (exclusive) of the next segment to write */
+    public int segmentEnd() {
+        return segmentEnds[cursor];
+    }
+
+    /**
+     * Marks the next segment written; after the last one the batcher is empty again.
+     *
+     * @return how many lines it held
+     */
+    public int segmentWritten() {
+        int lines = segmentLines[cursor++];
+        pendingLines -= lines;
+        if (cursor == segments && openSegmentLines == 0) {
+            length = 0;
+            segments = 0;
+            cursor = 0;
+        }
+        return lines;
+    }
+
+    /** @return whether nothing is added and unwritten */
+    public boolean isEmpty() {
+        return length == 0;
+    }
+
+    /** @return the lines added and not yet written */
+    public int pendingLines() {
+        return pendingLines;
+    }
+}
