@@ -26,13 +26,26 @@ final class Table {
         line(sb, headers);
         sb.append('|');
         for (int i = 0; i < headers.length; i++) {
-            sb.append(i == 0 ? "---|" : "--:|");
+            sb.append(numeric(i) ? "--:|" : "---|");
         }
         sb.append('\n');
         for (String[] row : rows) {
             line(sb, row);
         }
         return sb.toString();
+    }
+
+    /** Right-aligned when every cell of the column starts with a digit (a figure), left otherwise. */
+    private boolean numeric(int column) {
+        if (column == 0 || rows.isEmpty()) {
+            return false;
+        }
+        for (String[] row : rows) {
+            if (row[column].isEmpty() || !Character.isDigit(row[column].charAt(0))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void line(StringBuilder sb, String[] cells) {
