@@ -46,7 +46,8 @@ public interface FifoSink extends Disposable {
 
     /**
      * Completes when every accepted line was written and the descriptor closed; fails with the
-     * reason otherwise (the FIFO could not be opened, the reader went away, {@link #tryEmitError}).
+     * reason otherwise (the FIFO could not be opened, the reader went away, {@link #tryEmitError},
+     * or a {@link java.util.concurrent.CancellationException} after {@link #dispose()}).
      * A failure's message says how many lines were written and how many accepted lines (queued, or in
      * the batch being written) were dropped unwritten.
      * Late subscribers get the same outcome.

@@ -80,6 +80,10 @@ class FifoSinkTest extends EachTransport {
         assertThat(sink.isDisposed()).isTrue();
         assertThat(sink.tryEmitNext("late")).isEqualTo(EmitResult.FAIL_CANCELLED);
         awaitReleased(baseline, Duration.ofSeconds(2));
+        StepVerifier.create(sink.done())
+                .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(java.util.concurrent.CancellationException.class)
+                        .hasMessageContaining("disposed; 0 lines were written, 1 accepted lines were dropped"))
+                .verify(WAIT);
     }
 
     @Test

@@ -211,6 +211,89 @@ class LinesTest extends EachTransport {
     }
 
     @Test
+    void completesWhenTheWriterIsAlreadyGoneAsDemandRunsOut() throws Exception {
+        try (Peer writer = Peer.sh("printf 'a\\nb\\n' > " + fifo)) {
+            // exactly the two lines are requested, the second after the writer left: the EOF
+            // must still complete the Flux without a further request
+            StepVerifier.create(pipe.lines(read()), 1)
+                    .expectNext("a")
+                    .then(() -> assertThat(awaitExitQuietly(writer)).isZero())
+                    .thenRequest(1)
+                    .expectNext("b")
+                    .expectComplete()
+                    .verify(WAIT);
+        }
+    }
+
+    @Test
+    void followModeSurvivesThousandsOfWritersRacingAnAsynchronousConsumer() throws Exception {
+        // writers come and go while a consumer requests in small steps from another thread, so
+        // the descriptor that saw EOF is replaced while the shared poller may still poll it
+        java.util.concurrent.atomic.AtomicLong received = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        Disposable reader = pipe.lines(read().follow(true))
+                .publishOn(Schedulers.parallel(), 2)
+                .subscribe(line -> received.incrementAndGet(), failure::set);
+        int writers = 0;
+        try {
+            long end = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+            while (System.nanoTime() < end && failure.get() == null) {
+                // a blocking open: returns once the reader's descriptor is there
+                try (java.io.FileOutputStream out = new java.io.FileOutputStream(pipe.path().toFile())) {
+                    out.write(("w" + writers + " a\n").getBytes(UTF_8));
+                    for (int spin = 0; spin < 2000; spin++) {
+                        Thread.onSpinWait();
+                    }
+                    out.write(("w" + writers + " b\n").getBytes(UTF_8));
+                }
+                writers++;
+            }
+            long expected = 2L * writers;
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (received.get() < expected && failure.get() == null && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertThat(failure.get()).as("after %d writers", writers).isNull();
+            assertThat(received.get()).isEqualTo(expected);
+        } finally {
+            reader.dispose();
+        }
+    }
+
+    @Test
+    void cancellingASubscriptionWhoseTaskIsQueuedClosesItsDescriptorAtOnce() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(transport == FifoTransport.DEDICATED_THREAD,
+                "only a dedicated thread can be held by another pipe's wait");
+        reactor.core.scheduler.Scheduler one = Schedulers.newBoundedElastic(1, 100, "one-thread");
+        NamedPipe busy = NamedPipe.create(dir.resolve("busy"));
+        try {
+            java.util.concurrent.atomic.AtomicReference<org.reactivestreams.Subscription> queued =
+                    new java.util.concurrent.atomic.AtomicReference<>();
+            pipe.lines(read().scheduler(one)).subscribe(new reactor.core.publisher.BaseSubscriber<String>() {
+                @Override
+                protected void hookOnSubscribe(org.reactivestreams.Subscription subscription) {
+                    queued.set(subscription); // opens at once, requests nothing yet
+                }
+            });
+            Thread.sleep(200);
+            Disposable holder = busy.lines(read().scheduler(one)).subscribe(); // the only thread waits in poll
+            try {
+                Thread.sleep(200);
+                queued.get().request(1); // queued behind the holder
+                queued.get().cancel();
+                // the descriptor is closed now, not when the holder lets go: no reader is left
+                StepVerifier.create(pipe.writeLines(Flux.just("x"), write().awaitReader(false)))
+                        .expectError(NoReaderException.class)
+                        .verify(WAIT);
+            } finally {
+                holder.dispose();
+            }
+        } finally {
+            one.dispose();
+        }
+    }
+
+    @Test
     void aBadPathIsReportedBeforeAnyRequest() {
         StepVerifier.create(NamedPipe.of(dir.resolve("missing")).lines(read()), 0)
                 .expectError(NoSuchFileException.class)
@@ -295,6 +378,15 @@ class LinesTest extends EachTransport {
             awaitReleased(baseline, RELEASE);
         }
         assertAFreshSubscriptionDelivers();
+    }
+
+    private static int awaitExitQuietly(Peer peer) {
+        try {
+            return peer.awaitExit(WAIT);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
     }
 
     private static void awaitWaitingThread() {

@@ -122,6 +122,41 @@ class WriteLinesTest extends EachTransport {
     }
 
     @Test
+    void aRefusedLineStillLetsEveryEarlierLineThroughASlowReader() throws Exception {
+        List<String> good = IntStream.range(0, 20_000).mapToObj(i -> "good line " + i).collect(Collectors.toList());
+        // a slow reader (16 KiB every 10 ms), so the pipe is full when the bad line comes
+        String slowReader = "exec 3< " + fifo + "; while [ \"$(dd bs=16384 count=1 <&3 2>/dev/null | tee -a "
+                + shQuote(out.toString()) + " | wc -c)\" -gt 0 ]; do sleep 0.01; done";
+        try (Peer reader = Peer.sh(slowReader)) {
+            StepVerifier.create(pipe.writeLines(Flux.concat(Flux.fromIterable(good), Flux.just("bad\nline")).hide(),
+                            write()))
+                    .expectError(IllegalArgumentException.class)
+                    .verify(WAIT);
+            assertThat(reader.awaitExit(WAIT)).isZero();
+        }
+        assertThat(Files.readAllLines(out)).isEqualTo(good);
+    }
+
+    @Test
+    void aLineLongerThanThePipeIsWrittenOnceEvenWhenItMustWaitForRoom() throws Exception {
+        String huge = "h".repeat(200_000);
+        try (Peer reader = Peer.start(out, "sh", "-c", "sleep 0.3; exec cat " + fifo)) {
+            StepVerifier.create(pipe.writeLines(Flux.just("before", huge, "tail"), write()))
+                    .expectComplete()
+                    .verify(WAIT);
+            assertThat(reader.awaitExit(WAIT)).isZero();
+        }
+        assertThat(Files.readAllLines(out)).containsExactly("before", huge, "tail");
+    }
+
+    @Test
+    void anUpstreamErrorIsNotHeldBackWhileWaitingForAReader() {
+        StepVerifier.create(pipe.writeLines(Flux.error(new IllegalStateException("no lines today")), write()))
+                .expectErrorMessage("no lines today")
+                .verify(Duration.ofSeconds(2));
+    }
+
+    @Test
     void anUnencodableCharacterIsAnErrorNotAQuestionMark() throws Exception {
         try (Peer reader = catReader()) {
             StepVerifier.create(pipe.writeLines(Flux.just("caf\u00e9", "\u20ac"),

@@ -4,6 +4,7 @@ import dev.reactorfifo.BrokenPipeException;
 import dev.reactorfifo.FifoSink;
 import dev.reactorfifo.NamedPipe;
 import dev.reactorfifo.WriteOptions;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicLong;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
@@ -61,7 +62,12 @@ public final class BoundedFifoSink implements FifoSink {
 
     @Override
     public void dispose() {
+        if (writing.isDisposed()) {
+            return;
+        }
         writing.dispose();
+        // the cancelled writer signals nothing, but done() promises an outcome
+        done.tryEmitError(new CancellationException(path + ": the sink was disposed; " + counts()));
     }
 
     @Override
@@ -71,8 +77,7 @@ public final class BoundedFifoSink implements FifoSink {
 
     private void failed(Throwable error) {
         long w = written.get();
-        long dropped = Math.max(0, accepted.get() - w);
-        String counts = w + " lines were written, " + dropped + " accepted lines were dropped unwritten";
+        String counts = counts();
         Throwable reported;
         if (error instanceof BrokenPipeException) {
             reported = new BrokenPipeException(path + ": the reader went away (broken pipe); " + counts, w);
@@ -82,6 +87,12 @@ public final class BoundedFifoSink implements FifoSink {
             reported.addSuppressed(new FifoSinkOutcome(path + ": " + counts));
         }
         done.tryEmitError(reported);
+    }
+
+    private String counts() {
+        long w = written.get();
+        long dropped = Math.max(0, accepted.get() - w);
+        return w + " lines were written, " + dropped + " accepted lines were dropped unwritten";
     }
 
     /** Attached to a failure of the sink to say how far it got. */

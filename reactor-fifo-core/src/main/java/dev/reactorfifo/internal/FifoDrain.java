@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import org.jspecify.annotations.Nullable;
+import reactor.core.Exceptions;
 import reactor.core.publisher.Operators;
 import reactor.core.scheduler.Scheduler;
 import reactor.util.context.Context;
@@ -14,10 +15,12 @@ import reactor.util.context.Context;
  * work-in-progress counter makes sure that at most one thread at a time runs {@link #drain()} or
  * touches the descriptors, and that a signal arriving while it runs makes it run once more.
  *
- * <p>Cancellation: when no drain task runs or is queued, {@link #cancelDrain()} owns the
- * counter and releases everything on the cancelling thread (closing a FIFO descriptor never
- * blocks); otherwise it wakes the waiter, and the running drain releases everything itself. A
- * descriptor is therefore never closed under a thread that is still using it.
+ * <p>Cancellation: when no drain task runs, {@link #cancelDrain()} releases everything on the
+ * cancelling thread (closing a FIFO descriptor never blocks): either it owns the counter (no task
+ * at all) or it takes a task that is queued but not started away from the scheduler (which may be
+ * busy for long, and the descriptor must not stay open meanwhile). Otherwise it wakes the waiter,
+ * and the running drain releases everything itself. A descriptor is therefore never closed under
+ * a thread that is still using it.
  */
 abstract class FifoDrain implements Runnable {
 
@@ -31,6 +34,15 @@ abstract class FifoDrain implements Runnable {
     private volatile int wip;
     private static final AtomicIntegerFieldUpdater<FifoDrain> WIP =
             AtomicIntegerFieldUpdater.newUpdater(FifoDrain.class, "wip");
+
+    private static final int IDLE = 0;
+    private static final int QUEUED = 1;
+    private static final int RUNNING = 2;
+    private static final int TAKEN_BY_CANCEL = 3;
+    /** Where the drain task is; only the task itself or a cancel that finds it QUEUED moves it. */
+    private volatile int task;
+    private static final AtomicIntegerFieldUpdater<FifoDrain> TASK =
+            AtomicIntegerFieldUpdater.newUpdater(FifoDrain.class, "task");
 
     FifoDrain(Scheduler scheduler) {
         this.scheduler = scheduler;
@@ -72,6 +84,7 @@ abstract class FifoDrain implements Runnable {
         if (WIP.getAndIncrement(this) != 0) {
             return;
         }
+        task = QUEUED;
         try {
             scheduler.schedule(this);
         } catch (RejectedExecutionException e) {
@@ -85,8 +98,9 @@ abstract class FifoDrain implements Runnable {
         }
         cancelled = true;
         cancelUpstream();
-        if (WIP.getAndIncrement(this) == 0) {
+        if (WIP.getAndIncrement(this) == 0 || TASK.compareAndSet(this, QUEUED, TAKEN_BY_CANCEL)) {
             stop();
+            afterTerminated();
         } else {
             ReadinessWaiter w = waiter;
             if (w != null) {
@@ -97,12 +111,16 @@ abstract class FifoDrain implements Runnable {
 
     @Override
     public final void run() {
+        if (!TASK.compareAndSet(this, QUEUED, RUNNING)) {
+            return; // a cancel took it while queued and released everything
+        }
         int missed = 1;
         for (;;) {
             if (!done) {
                 try {
                     drain();
                 } catch (Throwable t) {
+                    Exceptions.throwIfJvmFatal(t);
                     fail(t);
                 }
             }
@@ -110,10 +128,13 @@ abstract class FifoDrain implements Runnable {
                 afterTerminated();
                 return;
             }
+            // IDLE before the counter can reach zero: a schedule() that then wins marks it QUEUED
+            task = IDLE;
             missed = WIP.addAndGet(this, -missed);
             if (missed == 0) {
                 return;
             }
+            task = RUNNING;
         }
     }
 

@@ -52,6 +52,8 @@ public final class FifoLinesFlux extends Flux<String> {
         private @Nullable FifoReadEnd readEnd;
         private @Nullable ByteBuffer readBuffer;
         private boolean endOfInput;
+        /** Follow mode saw an EOF: reopen once the dead writer's fragment is emitted. */
+        private boolean reopenPending;
 
         private volatile long requested;
         private static final AtomicLongFieldUpdater<ReadSubscription> REQUESTED =
@@ -115,16 +117,15 @@ public final class FifoLinesFlux extends Flux<String> {
                             complete(actual::onComplete);
                             return;
                         }
+                        if (reopenPending) {
+                            reopenPending = false;
+                            end.reopen(); // may fail (path gone), but only after the fragment went out
+                        }
                         int n = end.read(buffer, buffer.capacity());
                         if (n > 0) {
                             framer.feed(buffer, n);
                         } else if (n == 0) {
-                            if (options.follow()) {
-                                end.reopen();
-                            } else {
-                                endOfInput = true;
-                            }
-                            framer.endOfInput();
+                            atEndOfInput();
                         } else if (n == FifoReadEnd.PENDING) {
                             return; // the shared poller resumes us when the FIFO is ready
                         } else {
@@ -139,6 +140,19 @@ public final class FifoLinesFlux extends Flux<String> {
                     demand = produced(emitted);
                     emitted = 0;
                     if (demand == 0) {
+                        if (!options.follow() && framer.isDrained()) {
+                            // one look without waiting: if the writer is already gone, complete now
+                            // rather than at the next request (a chunk read meanwhile is kept)
+                            int n = end.readIfReady(buffer);
+                            if (n > 0) {
+                                framer.feed(buffer, n);
+                            } else if (n == 0) {
+                                atEndOfInput();
+                                if (framer.isDrained()) {
+                                    complete(actual::onComplete);
+                                }
+                            }
+                        }
                         return;
                     }
                 }
@@ -146,6 +160,15 @@ public final class FifoLinesFlux extends Flux<String> {
                 if (emitted != 0 && !isDone()) {
                     produced(emitted);
                 }
+            }
+        }
+
+        private void atEndOfInput() {
+            framer.endOfInput();
+            if (options.follow()) {
+                reopenPending = true;
+            } else {
+                endOfInput = true;
             }
         }
 

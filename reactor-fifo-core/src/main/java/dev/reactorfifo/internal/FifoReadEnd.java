@@ -94,6 +94,30 @@ final class FifoReadEnd implements AutoCloseable {
     }
 
     /**
+     * Reads without ever waiting: only on a descriptor that has already been ready (before that,
+     * 0 would mean "no writer yet", not EOF).
+     *
+     * @return bytes read, 0 at EOF, or -1 when nothing can be read now
+     */
+    int readIfReady(ByteBuffer buffer) throws IOException {
+        if (!ready) {
+            return -1;
+        }
+        for (;;) {
+            int n = Posix.read(fd, buffer, buffer.capacity());
+            if (n >= 0) {
+                return n;
+            }
+            if (-n == Posix.EAGAIN) {
+                return -1;
+            }
+            if (-n != Posix.EINTR) {
+                throw Errors.toException(-n, path, "read");
+            }
+        }
+    }
+
+    /**
      * Moves to a fresh descriptor after EOF, to wait for the next writer. The new descriptor is
      * opened before the old one is closed: while any read descriptor is open the pipe and its
      * buffer live on, so a writer that comes and goes in between is not lost.

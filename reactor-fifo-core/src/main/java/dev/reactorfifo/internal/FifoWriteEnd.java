@@ -53,11 +53,12 @@ final class FifoWriteEnd implements AutoCloseable {
         }
 
         /**
-         * @return the open end, or {@code null} when cancelled or pending (the waiter resumes the
-         *     caller, which calls again); {@link #cancelled()} tells which
+         * @param giveUp asked before each pause: true stops waiting for a reader
+         * @return the open end, or {@code null} when cancelled, given up or pending (the waiter
+         *     resumes the caller, which calls again); {@link #cancelled()} tells cancellation apart
          * @throws NoReaderException if nobody reads and {@code awaitReader} is false
          */
-        FifoWriteEnd tryOpen() throws IOException {
+        FifoWriteEnd tryOpen(java.util.function.BooleanSupplier giveUp) throws IOException {
             if (!checked) {
                 Errors.requireFifo(path);
                 checked = true;
@@ -74,6 +75,10 @@ final class FifoWriteEnd implements AutoCloseable {
                 Errors.requireFifo(path); // a Unix socket gives ENXIO too, whoever listens
                 if (!awaitReader) {
                     throw new NoReaderException(path + ": no process has the FIFO open for reading");
+                }
+                if (giveUp.getAsBoolean()) {
+                    lastPause = ReadinessWaiter.ELAPSED;
+                    return null;
                 }
                 int paused = waiter.pause(backoff);
                 backoff = Math.min(backoff * 2, MAX_BACKOFF_MILLIS);

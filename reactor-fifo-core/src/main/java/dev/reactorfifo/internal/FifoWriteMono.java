@@ -74,8 +74,11 @@ public final class FifoWriteMono extends Mono<Void> {
         private @Nullable FifoWriteEnd writeEnd;
         private FifoWriteEnd.@Nullable Opener opener;
         private @Nullable LineBatcher batch;
-        /** A line longer than a batch, being written on its own. */
-        private @Nullable ByteBuffer oversize;
+        /** A line longer than a batch, being written on its own, and how much of it (with its \n) is written. */
+        private byte @Nullable [] oversize;
+        private int oversizeWritten;
+        /** Why a line was refused: no more lines are taken, the accepted ones are written, then this fails. */
+        private @Nullable Exception rejected;
         /** An encoded line waiting for room in the batch. */
         private byte @Nullable [] pendingLine;
         private long linesWritten;
@@ -201,10 +204,12 @@ public final class FifoWriteMono extends Mono<Void> {
                     o = new FifoWriteEnd.Opener(path, w, options.awaitReader());
                     opener = o;
                 }
-                end = o.tryOpen();
+                end = o.tryOpen(this::upstreamFailedWithNothingToWrite);
                 if (end == null) {
                     if (o.cancelled()) {
                         stop();
+                    } else if (upstreamFailedWithNothingToWrite()) {
+                        fail(upstreamError); // no reader may ever come: do not sit on the error
                     }
                     return; // else the waiter resumes us for the next try
                 }
@@ -226,6 +231,10 @@ public final class FifoWriteMono extends Mono<Void> {
                 }
                 byte[] bytes = pendingLine;
                 if (bytes == null) {
+                    if (rejected != null) {
+                        finish(end); // resumes the flush of the lines accepted before the bad one
+                        return;
+                    }
                     boolean finished = upstreamDone;
                     String line = q.poll(); // a fused SYNC source may throw here: handled as a failure
                     if (line == null) {
@@ -236,7 +245,10 @@ public final class FifoWriteMono extends Mono<Void> {
                         }
                         return;
                     }
-                    bytes = encode(end, line);
+                    bytes = encode(line);
+                    if (bytes == null) {
+                        continue; // rejected: the next round finishes
+                    }
                     if (sourceMode != Fuseable.SYNC && ++consumed == LIMIT) {
                         consumed = 0;
                         upstream.request(LIMIT);
@@ -250,13 +262,22 @@ public final class FifoWriteMono extends Mono<Void> {
             }
         }
 
-        private byte[] encode(FifoWriteEnd end, String line) throws Exception {
+        /**
+         * @return the line's bytes, or null if it is refused: then the upstream is cancelled and the
+         *     lines accepted before it are still written before the error is signalled
+         */
+        private byte @Nullable [] encode(String line) {
             try {
                 return encoder.encode(line, linesWritten + batch.pendingLines() + 1);
             } catch (IllegalArgumentException | java.nio.charset.CharacterCodingException e) {
-                flush(end); // the lines before the bad one were accepted: write them, then fail
-                throw e;
+                rejected = e;
+                upstream.cancel();
+                return null;
             }
+        }
+
+        private boolean upstreamFailedWithNothingToWrite() {
+            return upstreamDone && upstreamError != null && queue.isEmpty();
         }
 
         /**
@@ -275,11 +296,11 @@ public final class FifoWriteMono extends Mono<Void> {
             if (b.add(bytes)) {
                 return true;
             }
-            // longer than a batch: written whole and in order on its own, but not atomically
-            ByteBuffer whole = ByteBuffer.allocateDirect(bytes.length + 1);
-            whole.put(0, bytes);
-            whole.put(bytes.length, (byte) '\n');
-            oversize = whole;
+            // longer than a batch: written whole and in order, slice by slice through the (now
+            // empty) batch buffer, but not atomically; it is no longer pending but oversize
+            oversize = bytes;
+            oversizeWritten = 0;
+            pendingLine = null;
             return writeOversize(end);
         }
 
@@ -301,9 +322,23 @@ public final class FifoWriteMono extends Mono<Void> {
         }
 
         private boolean writeOversize(FifoWriteEnd end) throws Exception {
-            ByteBuffer whole = oversize;
-            if (!written(end.write(whole, 0, whole.capacity()))) {
-                return false;
+            byte[] line = oversize;
+            int total = line.length + 1;
+            ByteBuffer buffer = batch.buffer();
+            while (oversizeWritten < total) {
+                int slice = Math.min(buffer.capacity(), total - oversizeWritten);
+                int fromLine = Math.min(slice, line.length - oversizeWritten);
+                // copying the slice again after a PENDING write is harmless: the same bytes
+                if (fromLine > 0) {
+                    buffer.put(0, line, oversizeWritten, fromLine);
+                }
+                if (fromLine < slice) {
+                    buffer.put(fromLine, (byte) '\n');
+                }
+                if (!written(end.write(buffer, 0, slice))) {
+                    return false;
+                }
+                oversizeWritten += slice;
             }
             oversize = null;
             countWritten(1);
@@ -338,7 +373,7 @@ public final class FifoWriteMono extends Mono<Void> {
             if (!flush(end)) {
                 return;
             }
-            Throwable error = upstreamError;
+            Throwable error = rejected != null ? rejected : upstreamError;
             complete(error != null ? () -> actual.onError(error) : actual::onComplete);
         }
 

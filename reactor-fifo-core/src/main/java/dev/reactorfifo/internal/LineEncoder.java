@@ -42,12 +42,9 @@ public final class LineEncoder {
         byte[] bytes;
         if (utf8) {
             bytes = line.getBytes(StandardCharsets.UTF_8);
-            // getBytes writes '?' for a lone surrogate. With more bytes than chars, some chars are
-            // multi-byte and surrogates must be checked; with equal lengths every char is one byte,
-            // so a lone surrogate can only hide behind a '?' byte.
-            if (bytes.length != line.length()) {
-                requireWellFormedSurrogates(line, lineNumber);
-            } else if (Terminators.indexOfByte(bytes, 0, bytes.length, (byte) '?') >= 0) {
+            // getBytes writes '?' for every lone surrogate, so only a line with a '?' byte needs
+            // its characters checked
+            if (Terminators.indexOfByte(bytes, 0, bytes.length, (byte) '?') >= 0) {
                 requireWellFormedSurrogates(line, lineNumber);
             }
         } else {

@@ -44,6 +44,7 @@ final class SharedPoller {
     private int wakeRead = -1;
     private int wakeWrite = -1;
     private int threadCount;
+    private long registrations;
     private final ByteBuffer wakeByte = ByteBuffer.allocateDirect(1);
 
     private SharedPoller() {
@@ -56,7 +57,10 @@ final class SharedPoller {
         // guarded by poller.lock
         private int fd;
         private int events;
+        /** Changes with every registration, so a result polled for an earlier one is never delivered. */
+        private long registration;
         private boolean cancelled;
+        private @Nullable Throwable pollerFailure;
         /** Set by the poller thread before it runs {@link #resume}; read by the subscription's drain. */
         private volatile int readyEvents;
         private volatile boolean pauseElapsed;
@@ -72,6 +76,13 @@ final class SharedPoller {
             int ready = readyEvents;
             if (ready != 0) {
                 readyEvents = 0;
+                Throwable failure;
+                synchronized (poller.lock) {
+                    failure = pollerFailure;
+                }
+                if (failure != null) {
+                    throw new IOException("the shared poller thread failed", failure);
+                }
                 return ready;
             }
             return poller.register(this, fd, events) ? PENDING : CANCELLED;
@@ -141,6 +152,7 @@ final class SharedPoller {
             }
             waiter.fd = fd;
             waiter.events = events;
+            waiter.registration = ++registrations;
             registered.add(waiter);
             if (thread == null) {
                 start();
@@ -161,12 +173,17 @@ final class SharedPoller {
     // guarded by lock
     private void start() throws IOException {
         int[] fds = Posix.wakeupPipe();
-        wakeRead = fds[0];
-        wakeWrite = fds[1];
         Thread t = new Thread(this::loop, "reactor-fifo-poller-" + (++threadCount));
         t.setDaemon(true);
+        wakeRead = fds[0];
+        wakeWrite = fds[1];
+        try {
+            t.start();
+        } catch (Throwable e) { // no thread (out of memory or threads): leave no half-started poller
+            stopLocked();
+            throw new IOException("cannot start the shared poller thread", e);
+        }
         thread = t;
-        t.start();
     }
 
     // guarded by lock
@@ -181,6 +198,7 @@ final class SharedPoller {
         int capacity = 0;
         ByteBuffer drain = ByteBuffer.allocateDirect(512);
         List<Waiter> polled = new ArrayList<>();
+        long[] polledRegistrations = new long[16];
         List<Waiter> ready = new ArrayList<>();
         List<Integer> readyEvents = new ArrayList<>();
         long idleSince = 0;
@@ -211,13 +229,18 @@ final class SharedPoller {
                     pollfds.putShort(4, (short) Posix.POLLIN);
                     pollfds.putShort(6, (short) 0);
                     polled.clear();
+                    if (polledRegistrations.length < count) {
+                        polledRegistrations = new long[capacity];
+                    }
                     int i = 1;
                     for (Waiter w : registered) {
-                        int at = i++ * POLLFD_SIZE;
+                        int at = i * POLLFD_SIZE;
                         pollfds.putInt(at, w.fd);
                         pollfds.putShort(at + 4, (short) w.events);
                         pollfds.putShort(at + 6, (short) 0);
+                        polledRegistrations[i - 1] = w.registration;
                         polled.add(w);
+                        i++;
                     }
                 }
                 int n = Posix.poll(pollfds, count, timeout);
@@ -236,8 +259,9 @@ final class SharedPoller {
                     for (int i = 0; i < polled.size(); i++) {
                         int revents = pollfds.getShort((i + 1) * POLLFD_SIZE + 6) & 0xFFFF;
                         Waiter w = polled.get(i);
-                        // still registered for the same descriptor: not cancelled or closed meanwhile
-                        if (revents != 0 && registered.remove(w)) {
+                        // still the registration that was polled: not cancelled, closed or replaced
+                        // meanwhile (a closed descriptor's POLLNVAL must not reach its successor)
+                        if (revents != 0 && w.registration == polledRegistrations[i] && registered.remove(w)) {
                             ready.add(w);
                             readyEvents.add(revents);
                         }
@@ -254,12 +278,15 @@ final class SharedPoller {
                 readyEvents.clear();
             }
         } catch (Throwable fatal) {
-            // fail every waiter rather than leave it waiting forever: each resumes, polls and
-            // sees the error of its own read or write
+            // fail every waiter rather than leave it waiting forever: each resumes and its next
+            // wait throws an IOException carrying this cause
             List<Waiter> orphans;
             synchronized (lock) {
                 orphans = new ArrayList<>(registered);
                 registered.clear();
+                for (Waiter w : orphans) {
+                    w.pollerFailure = fatal;
+                }
                 stopLocked();
             }
             for (Waiter w : orphans) {
@@ -272,8 +299,10 @@ final class SharedPoller {
     // guarded by lock
     private void stopLocked() {
         thread = null;
-        Posix.close(wakeRead);
-        Posix.close(wakeWrite);
+        if (wakeRead >= 0) {
+            Posix.close(wakeRead);
+            Posix.close(wakeWrite);
+        }
         wakeRead = -1;
         wakeWrite = -1;
     }
