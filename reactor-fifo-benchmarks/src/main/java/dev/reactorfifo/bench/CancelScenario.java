@@ -11,7 +11,6 @@ import java.io.OutputStreamWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -289,8 +288,9 @@ final class CancelScenario {
                             }
                         }
                     }
-                } catch (NoSuchFileException | NumberFormatException gone) {
-                    // closed while we looked
+                } catch (IOException | NumberFormatException gone) {
+                    // closed while we looked: /proc reports that as NoSuchFileException, or as a plain
+                    // IOException when the descriptor goes away between opening and reading its fdinfo
                 }
             }
         }
