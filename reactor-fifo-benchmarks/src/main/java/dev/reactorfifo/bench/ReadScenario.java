@@ -127,12 +127,13 @@ final class ReadScenario {
             report.verdict("read " + lineBytes + " B", "`lines()` >= 1.2x naive one-liner",
                     Stats.fmt("%.2fx", linesOverNaive), linesOverNaive >= 1.2);
             if (lineBytes == 100) {
+                // judged on the library as shipped; the 1 MiB-pipe rows need a descriptor the harness holds
                 double plain = Stats.median(Stats.toArray(refRatio.get("lines")));
                 double raised = Math.max(Stats.median(Stats.toArray(refRatio.get("lines-pipe1m"))),
                         Stats.median(Stats.toArray(refRatio.get("lines-1m"))));
                 report.verdict("read 100 B", "aim: `lines()` >= 0.8x `cat`",
-                        Stats.fmt("%.2fx", plain) + " default; " + Stats.fmt("%.2fx", raised) + " with a 1 MiB pipe (better of the two rows)",
-                        Math.max(plain, raised) >= 0.8);
+                        Stats.fmt("%.2fx", plain) + " (the better 1 MiB-pipe row, which the library cannot do yet: "
+                                + Stats.fmt("%.2fx", raised) + ")", plain >= 0.8);
             }
             report.endVerdicts();
         } finally {
