@@ -30,6 +30,10 @@ abstract class FifoDrain implements Runnable {
     private volatile boolean cancelled;
     /** Owned by the WIP holder. Once set, the counter never returns to zero: nothing runs again. */
     private boolean done;
+    // owned by the WIP holder
+    private boolean inline;
+    private boolean handOff;
+    private long idleSince;
 
     private volatile int wip;
     private static final AtomicIntegerFieldUpdater<FifoDrain> WIP =
@@ -67,6 +71,15 @@ abstract class FifoDrain implements Runnable {
     void afterTerminated() {
     }
 
+    /**
+     * Whether {@link #signal()} may run the drain on the signalling thread rather than hand it
+     * to the scheduler. Called with the counter held. The drain then must never wait: it calls
+     * {@link #handOff()} instead and returns.
+     */
+    boolean mayRunInline() {
+        return false;
+    }
+
     final Scheduler scheduler() {
         return scheduler;
     }
@@ -79,16 +92,78 @@ abstract class FifoDrain implements Runnable {
         return done;
     }
 
+    /** @return whether the drain runs on a signalling thread, where it must not wait */
+    final boolean isInline() {
+        return inline;
+    }
+
+    /** From an inline drain that would have to wait: continue on the scheduler instead. */
+    final void handOff() {
+        handOff = true;
+    }
+
+    /** @return when the drain last went idle, by {@link System#nanoTime()} */
+    final long idleSince() {
+        return idleSince;
+    }
+
     /** Runs the drain on the scheduler, or makes the running one loop once more. */
     final void schedule() {
         if (WIP.getAndIncrement(this) != 0) {
             return;
         }
+        dispatch();
+    }
+
+    /** Hands the drain, whose counter this thread holds, to the scheduler. */
+    private void dispatch() {
         task = QUEUED;
         try {
             scheduler.schedule(this);
         } catch (RejectedExecutionException e) {
             fail(Operators.onRejectedExecution(e, context()));
+        }
+    }
+
+    /**
+     * Like {@link #schedule()}, but when nothing runs and {@link #mayRunInline()} allows it, runs
+     * the drain right here: a lone line then reaches the pipe without waking a scheduler thread
+     * (about 30 µs on this machine's VM). Only for signals from upstream, never from the shared
+     * poller's thread.
+     */
+    final void signal() {
+        if (WIP.getAndIncrement(this) != 0) {
+            return;
+        }
+        if (!mayRunInline()) {
+            dispatch();
+            return;
+        }
+        int missed = 1;
+        for (;;) {
+            inline = true;
+            try {
+                drain();
+            } catch (Throwable t) {
+                Exceptions.throwIfJvmFatal(t);
+                fail(t);
+            } finally {
+                inline = false;
+            }
+            if (done) {
+                afterTerminated();
+                return;
+            }
+            if (handOff) {
+                handOff = false;
+                dispatch(); // still holding the counter: the task continues where this stopped
+                return;
+            }
+            idleSince = System.nanoTime();
+            missed = WIP.addAndGet(this, -missed);
+            if (missed == 0) {
+                return;
+            }
         }
     }
 
@@ -130,6 +205,7 @@ abstract class FifoDrain implements Runnable {
             }
             // IDLE before the counter can reach zero: a schedule() that then wins marks it QUEUED
             task = IDLE;
+            idleSince = System.nanoTime();
             missed = WIP.addAndGet(this, -missed);
             if (missed == 0) {
                 return;

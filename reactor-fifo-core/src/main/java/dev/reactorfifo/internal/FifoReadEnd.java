@@ -27,6 +27,12 @@ final class FifoReadEnd implements AutoCloseable {
      * first saves a poll per chunk while data flows.
      */
     private boolean ready;
+    /**
+     * The last read returned less than asked: the pipe was empty then, so reading again at once
+     * would most likely cost an EAGAIN; wait in poll first. While data streams, reads fill the
+     * buffer and no poll is made.
+     */
+    private boolean drained;
 
     private FifoReadEnd(String path, ReadinessWaiter waiter, int fd) {
         this.path = path;
@@ -68,9 +74,10 @@ final class FifoReadEnd implements AutoCloseable {
      */
     int read(ByteBuffer buffer, int length) throws IOException {
         for (;;) {
-            if (ready) {
+            if (ready && !drained) {
                 int n = Posix.read(fd, buffer, length);
                 if (n >= 0) {
+                    drained = n < length;
                     return n;
                 }
                 if (-n == Posix.EINTR) {
@@ -86,6 +93,7 @@ final class FifoReadEnd implements AutoCloseable {
             }
             if ((revents & (Posix.POLLIN | Posix.POLLHUP)) != 0) {
                 ready = true;
+                drained = false;
             } else if ((revents & (Posix.POLLERR | Posix.POLLNVAL)) != 0) {
                 throw new IOException(path + ": poll(2) reported an error on the read end (revents 0x"
                         + Integer.toHexString(revents) + ")");
@@ -129,6 +137,7 @@ final class FifoReadEnd implements AutoCloseable {
         waiter.closeDescriptor(fd);
         fd = next;
         ready = false;
+        drained = false;
     }
 
     @Override

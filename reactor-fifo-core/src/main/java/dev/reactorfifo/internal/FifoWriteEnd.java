@@ -14,7 +14,7 @@ import java.nio.ByteBuffer;
 final class FifoWriteEnd implements AutoCloseable {
 
     /** Outcome of {@link #write}. */
-    enum Result { WRITTEN, CANCELLED, PENDING, BROKEN }
+    enum Result { WRITTEN, CANCELLED, PENDING, WOULD_WAIT, BROKEN }
 
     /** A reader that appears is noticed within this many milliseconds. */
     static final int MAX_BACKOFF_MILLIS = 10;
@@ -105,8 +105,11 @@ final class FifoWriteEnd implements AutoCloseable {
      * when the pipe is full. A write of at most PIPE_BUF bytes is all or nothing on a non-blocking
      * descriptor; a longer one may be partial and is continued. After {@link Result#PENDING} call
      * again with the same range: it continues where it stopped.
+     *
+     * @param mayWait false on a thread that must not wait: a full pipe then answers
+     *     {@link Result#WOULD_WAIT}, and a later call continues
      */
-    Result write(ByteBuffer buffer, int from, int to) throws IOException {
+    Result write(ByteBuffer buffer, int from, int to, boolean mayWait) throws IOException {
         int length = to - from;
         try {
             while (written < length) {
@@ -125,6 +128,9 @@ final class FifoWriteEnd implements AutoCloseable {
                 }
                 if (errno != Posix.EAGAIN) {
                     throw Errors.toException(errno, path, "write");
+                }
+                if (!mayWait) {
+                    return Result.WOULD_WAIT;
                 }
                 int revents = waiter.await(fd, Posix.POLLOUT);
                 if (revents == ReadinessWaiter.CANCELLED) {

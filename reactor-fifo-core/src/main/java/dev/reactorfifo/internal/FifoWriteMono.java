@@ -32,6 +32,8 @@ import reactor.util.context.Context;
 public final class FifoWriteMono extends Mono<Void> {
 
     static final int PREFETCH = 512;
+    /** How long the writer must have been idle for a new line to be written by its emitting thread. */
+    static final long INLINE_AFTER_IDLE_NANOS = 10_000;
     private static final int LIMIT = PREFETCH - (PREFETCH >> 2);
     /** Bytes staged before writing: a default pipe's capacity, so a reader finds whole pipe-fulls. */
     static final int BATCH_CAPACITY = 1 << 16;
@@ -129,7 +131,7 @@ public final class FifoWriteMono extends Mono<Void> {
         @Override
         public void onNext(@Nullable String line) {
             if (sourceMode == Fuseable.ASYNC) {
-                schedule(); // a fused source signals with null: its queue has lines
+                signal(); // a fused source signals with null: its queue has lines
                 return;
             }
             if (upstreamDone) {
@@ -142,7 +144,7 @@ public final class FifoWriteMono extends Mono<Void> {
                         "writeLines received more lines than it requested"), actual.currentContext()));
                 return;
             }
-            schedule();
+            signal();
         }
 
         @Override
@@ -153,7 +155,7 @@ public final class FifoWriteMono extends Mono<Void> {
             }
             upstreamError = t;
             upstreamDone = true;
-            schedule();
+            signal();
         }
 
         @Override
@@ -162,7 +164,7 @@ public final class FifoWriteMono extends Mono<Void> {
                 return;
             }
             upstreamDone = true;
-            schedule();
+            signal();
         }
 
         @Override
@@ -178,6 +180,17 @@ public final class FifoWriteMono extends Mono<Void> {
         @Override
         void cancelUpstream() {
             upstream.cancel();
+        }
+
+        /**
+         * A lone line after a pause is written by the thread that emitted it: no scheduler thread
+         * to wake, which is most of a line's latency. A burst (lines less than
+         * {@value #INLINE_AFTER_IDLE_NANOS} ns after the drain went idle) is handed to the scheduler
+         * as before, so its lines are batched instead of written one syscall each.
+         */
+        @Override
+        boolean mayRunInline() {
+            return writeEnd != null && !isDone() && System.nanoTime() - idleSince() > INLINE_AFTER_IDLE_NANOS;
         }
 
         @Override
@@ -313,7 +326,7 @@ public final class FifoWriteMono extends Mono<Void> {
             LineBatcher b = batch;
             b.seal();
             while (b.hasSegment()) {
-                if (!written(end.write(b.buffer(), b.segmentStart(), b.segmentEnd()))) {
+                if (!written(end.write(b.buffer(), b.segmentStart(), b.segmentEnd(), !isInline()))) {
                     return false;
                 }
                 countWritten(b.segmentWritten());
@@ -335,7 +348,7 @@ public final class FifoWriteMono extends Mono<Void> {
                 if (fromLine < slice) {
                     buffer.put(fromLine, (byte) '\n');
                 }
-                if (!written(end.write(buffer, 0, slice))) {
+                if (!written(end.write(buffer, 0, slice, !isInline()))) {
                     return false;
                 }
                 oversizeWritten += slice;
@@ -350,6 +363,9 @@ public final class FifoWriteMono extends Mono<Void> {
                 case WRITTEN:
                     return true;
                 case PENDING:
+                    return false;
+                case WOULD_WAIT:
+                    handOff(); // the pipe is full: wait for room on the scheduler, not here
                     return false;
                 case CANCELLED:
                     stop();
