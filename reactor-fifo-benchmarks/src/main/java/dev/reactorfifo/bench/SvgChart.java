@@ -72,9 +72,8 @@ final class SvgChart {
                 y += ROW;
             }
         }
-        s.append(String.format(Locale.ROOT, "<text x=\"10\" y=\"%d\" fill=\"#555\">grey: cat (the reference's whiskers: its own "
-                + "runs over their median); orange: tools and plain Java; blue: reactor-fifo. Written by "
-                + "reactor-fifo-benchmarks.</text>%n", height - 8));
+        s.append(String.format(Locale.ROOT, "<text x=\"10\" y=\"%d\" fill=\"#555\">grey: cat (whiskers of the reference: "
+                + "its own runs over their median); orange: tools and plain Java; blue: reactor-fifo</text>%n", height - 8));
         s.append("</svg>\n");
         return s.toString();
     }
