@@ -1,6 +1,9 @@
 package dev.reactorfifo.bench;
 
 import dev.reactorfifo.FifoSink;
+import dev.reactorfifo.FifoTransport;
+import dev.reactorfifo.ReadOptions;
+import dev.reactorfifo.WriteOptions;
 import dev.reactorfifo.NamedPipe;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
@@ -43,8 +46,9 @@ final class LatencyScenario {
                 + "one-way = round trip / 2. Both pairs stay up for the whole scenario and take turns: " + runs
                 + " runs each, the plain pair and the reactor-fifo pair alternating, each run " + measured
                 + " measured round trips after " + warm + " unmeasured ones (" + firstWarm + " before the first run). "
-                + "Ratios pair each reactor-fifo run with the plain run just before it.");
-        String[] pairs = {"plain", "rf"};
+                + "Ratios pair each reactor-fifo run with the plain run just before it (and the shared-poller run "
+                + "with the default-transport run of the same round).");
+        String[] pairs = {"plain", "rf", "rf-shared"};
         List<long[]> results = new ArrayList<>(); // per run: {pair index, p50, p99, p999}
         List<ChildJvm> jvms = new ArrayList<>();
         try {
@@ -78,16 +82,21 @@ final class LatencyScenario {
             jvms.forEach(ChildJvm::close);
         }
         Table t = new Table("pair", "one-way p50 µs", "p99 µs", "p99.9 µs", "p50 x plain, paired", "p99 x plain, paired");
-        String[] labels = {"plain blocking Java (`BufferedReader`/`BufferedWriter`)", "reactor-fifo (`lines()` + `FifoSink`)"};
-        double[] p50Ratio = new double[runs];
-        double[] p99Ratio = new double[runs];
+        String[] labels = {"plain blocking Java (`BufferedReader`/`BufferedWriter`)", "reactor-fifo (`lines()` + `FifoSink`)",
+            "reactor-fifo, `transport(SHARED_POLLER)`"};
+        double[][] p50Ratio = new double[pairs.length][runs];
+        double[][] p99Ratio = new double[pairs.length][runs];
+        double[] sharedOverDedicated = new double[runs];
         for (int i = 0; i < runs; i++) {
-            long[] plain = results.get(2 * i);
-            long[] rf = results.get(2 * i + 1);
-            p50Ratio[i] = (double) rf[1] / plain[1];
-            p99Ratio[i] = (double) rf[2] / plain[2];
+            long[] plain = results.get(pairs.length * i);
+            for (int p = 1; p < pairs.length; p++) {
+                long[] rf = results.get(pairs.length * i + p);
+                p50Ratio[p][i] = (double) rf[1] / plain[1];
+                p99Ratio[p][i] = (double) rf[2] / plain[2];
+            }
+            sharedOverDedicated[i] = (double) results.get(pairs.length * i + 2)[1] / results.get(pairs.length * i + 1)[1];
         }
-        for (int p = 0; p < 2; p++) {
+        for (int p = 0; p < pairs.length; p++) {
             final int pair = p;
             double[][] cols = new double[3][];
             for (int c = 0; c < 3; c++) {
@@ -95,15 +104,30 @@ final class LatencyScenario {
                 cols[c] = results.stream().filter(x -> x[0] == pair).mapToDouble(x -> x[col]).toArray();
             }
             t.row(labels[p], Stats.microsRange(cols[0]), Stats.microsRange(cols[1]), Stats.microsRange(cols[2]),
-                    p == 0 ? "1" : Stats.ratio(p50Ratio), p == 0 ? "1" : Stats.ratio(p99Ratio));
+                    p == 0 ? "1" : Stats.ratio(p50Ratio[p]), p == 0 ? "1" : Stats.ratio(p99Ratio[p]));
         }
         report.table(t);
-        double x = Stats.median(p50Ratio);
+        double x = Stats.median(p50Ratio[1]);
         report.verdict("latency", "reactor-fifo one-way p50 <= 1.5x plain", Stats.fmt("%.2fx", x), x <= 1.5);
+        double shared = Stats.median(sharedOverDedicated);
+        report.verdict("latency", "`SHARED_POLLER` p50 within 15 % of the default transport",
+                Stats.fmt("%.2fx", shared), shared <= 1.15);
         report.endVerdicts();
     }
 
     // ---- child side ----------------------------------------------------------------------------
+
+    private static FifoTransport transport(String mode) {
+        return mode.equals("rf-shared") ? FifoTransport.SHARED_POLLER : FifoTransport.DEDICATED_THREAD;
+    }
+
+    static ReadOptions readOptions(String mode) {
+        return ReadOptions.defaults().transport(transport(mode));
+    }
+
+    static WriteOptions writeOptions(String mode) {
+        return WriteOptions.defaults().transport(transport(mode));
+    }
 
     /** pong MODE A B: echoes every line read from A into B until A's EOF. */
     static void pong(String[] args) throws Exception {
@@ -120,8 +144,8 @@ final class LatencyScenario {
                 }
             }
         } else {
-            FifoSink out = NamedPipe.of(b).sink();
-            NamedPipe.of(a).lines().doOnNext(line -> {
+            FifoSink out = NamedPipe.of(b).sink(writeOptions(args[0]));
+            NamedPipe.of(a).lines(readOptions(args[0])).doOnNext(line -> {
                 Sinks.EmitResult r = out.tryEmitNext(line);
                 if (r != Sinks.EmitResult.OK) {
                     throw new IllegalStateException("pong tryEmitNext: " + r);
@@ -167,9 +191,9 @@ final class LatencyScenario {
             }
             return;
         }
-        FifoSink out = NamedPipe.of(a).sink();
+        FifoSink out = NamedPipe.of(a).sink(writeOptions(args[0]));
         Echoes echoes = new Echoes(out);
-        NamedPipe.of(b).lines().subscribe(echoes);
+        NamedPipe.of(b).lines(readOptions(args[0])).subscribe(echoes);
         String command;
         while ((command = commands.readLine()) != null) {
             String[] w = command.split(" ");

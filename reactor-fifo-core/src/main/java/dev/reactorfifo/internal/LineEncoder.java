@@ -40,17 +40,20 @@ public final class LineEncoder {
      */
     public byte[] encode(String line, long lineNumber) throws CharacterCodingException {
         byte[] bytes;
+        int terminator;
         if (utf8) {
             bytes = line.getBytes(StandardCharsets.UTF_8);
             // getBytes writes '?' for every lone surrogate, so only a line with a '?' byte needs
-            // its characters checked
-            if (Terminators.indexOfByte(bytes, 0, bytes.length, (byte) '?') >= 0) {
+            // its characters checked; one pass finds that and the terminators (the hot path)
+            terminator = Terminators.indexOfTerminatorOrQuestionMark(bytes, 0, bytes.length);
+            if (terminator >= 0 && bytes[terminator] == '?') {
                 requireWellFormedSurrogates(line, lineNumber);
+                terminator = Terminators.indexOf(bytes, terminator + 1, bytes.length);
             }
         } else {
             bytes = encodeStrictly(line, lineNumber);
+            terminator = Terminators.indexOf(bytes, 0, bytes.length);
         }
-        int terminator = Terminators.indexOf(bytes, 0, bytes.length);
         if (terminator >= 0) {
             throw new IllegalArgumentException(target + ": line " + lineNumber + " contains "
                     + (bytes[terminator] == '\n' ? "\\n" : "\\r") + " at index " + terminator

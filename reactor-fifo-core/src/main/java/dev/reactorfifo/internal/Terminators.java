@@ -44,18 +44,24 @@ public final class Terminators {
         return -1;
     }
 
-    /** @return the index of the first {@code target} byte in {@code bytes[from, to)}, or -1 */
-    public static int indexOfByte(byte[] bytes, int from, int to, byte target) {
-        long pattern = (target & 0xFFL) * ONES;
+    private static final long QUESTION_MARKS = 0x3F3F3F3F3F3F3F3FL;
+
+    /**
+     * One pass for the writer: the first {@code \n}, {@code \r} or {@code ?} (the byte
+     * {@code getBytes} writes for a lone surrogate) in {@code bytes[from, to)}, or -1.
+     */
+    public static int indexOfTerminatorOrQuestionMark(byte[] bytes, int from, int to) {
         int i = from;
         for (int last = to - Long.BYTES; i <= last; i += Long.BYTES) {
-            long found = zeroBytes((long) LONGS.get(bytes, i) ^ pattern);
+            long word = (long) LONGS.get(bytes, i);
+            long found = zeroBytes(word ^ LFS) | zeroBytes(word ^ CRS) | zeroBytes(word ^ QUESTION_MARKS);
             if (found != 0) {
                 return i + (Long.numberOfTrailingZeros(found) >>> 3);
             }
         }
         for (; i < to; i++) {
-            if (bytes[i] == target) {
+            byte b = bytes[i];
+            if (b == '\n' || b == '\r' || b == '?') {
                 return i;
             }
         }

@@ -192,7 +192,7 @@ class LineFramerTest {
     Arbitrary<String> text() {
         // ASCII, Latin-1, 3-byte and 4-byte (surrogate pair) characters mixed with all terminators
         Arbitrary<String> pieces = Arbitraries.oneOf(
-                Arbitraries.strings().withChars("abcxyz 019").ofMinLength(0).ofMaxLength(12),
+                Arbitraries.strings().withChars("abcxyz 019?").ofMinLength(0).ofMaxLength(12),
                 Arbitraries.of("\n", "\r", "\r\n", "\n\r", "\u00e9", "\u20ac", "\uD83D\uDE00", "\0"));
         return pieces.list().ofMaxSize(60).map(list -> String.join("", list));
     }
@@ -222,6 +222,15 @@ class LineFramerTest {
             }
         }
         assertThat(Terminators.indexOf(bytes, start, bytes.length)).isEqualTo(naive);
+        int naiveWithQuestionMark = -1;
+        for (int i = start; i < bytes.length; i++) {
+            if (bytes[i] == '\n' || bytes[i] == '\r' || bytes[i] == '?') {
+                naiveWithQuestionMark = i;
+                break;
+            }
+        }
+        assertThat(Terminators.indexOfTerminatorOrQuestionMark(bytes, start, bytes.length))
+                .isEqualTo(naiveWithQuestionMark);
     }
 
     @Test
