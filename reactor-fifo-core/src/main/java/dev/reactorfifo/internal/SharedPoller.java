@@ -35,6 +35,8 @@ final class SharedPoller {
     static final SharedPoller INSTANCE = new SharedPoller();
 
     static final int LINGER_MILLIS = 200;
+    /** How long a chatty pipe's worker waits for its next message before registering. */
+    static final int LINGER_MILLIS_CHATTY = 1;
     private static final int POLLFD_SIZE = 8;
 
     private final Object lock = new Object();
@@ -59,8 +61,17 @@ final class SharedPoller {
         private int events;
         /** Changes with every registration, so a result polled for an earlier one is never delivered. */
         private long registration;
-        private boolean cancelled;
+        private volatile boolean cancelled;
         private @Nullable Throwable pollerFailure;
+        /**
+         * Whether the last registration was answered within {@value #LINGER_MILLIS_CHATTY} ms: a
+         * chatty pipe (a request-response peer) then waits that long on its own worker before
+         * registering, which saves the poller's extra thread wake-up per message; an idle or
+         * slow pipe registers at once and holds no thread.
+         */
+        private volatile boolean chatty;
+        private volatile long registeredAt;
+        private @Nullable Pointer ownPollfd; // only the drain thread uses it
         /** Set by the poller thread before it runs {@link #resume}; read by the subscription's drain. */
         private volatile int readyEvents;
         private volatile boolean pauseElapsed;
@@ -85,7 +96,38 @@ final class SharedPoller {
                 }
                 return ready;
             }
+            if (cancelled) {
+                return CANCELLED;
+            }
+            if (chatty) {
+                int revents = lingerInPoll(fd, events);
+                if (revents != 0) {
+                    return revents; // still chatty: stays so
+                }
+                chatty = false;
+            }
+            registeredAt = System.nanoTime();
             return poller.register(this, fd, events) ? PENDING : CANCELLED;
+        }
+
+        /** @return revents, or 0 if nothing came within the linger */
+        private int lingerInPoll(int fd, int events) throws IOException {
+            Pointer pollfd = ownPollfd;
+            if (pollfd == null) {
+                pollfd = Memory.allocateDirect(Posix.runtime(), POLLFD_SIZE, true);
+                ownPollfd = pollfd;
+            }
+            pollfd.putInt(0, fd);
+            pollfd.putShort(4, (short) events);
+            pollfd.putShort(6, (short) 0);
+            int n = Posix.poll(pollfd, 1, LINGER_MILLIS_CHATTY);
+            if (n == -Posix.EINTR || n == 0) {
+                return 0;
+            }
+            if (n < 0) {
+                throw new IOException("poll(2) failed: " + Posix.describe(-n));
+            }
+            return pollfd.getShort(6) & 0xFFFF;
         }
 
         @Override
@@ -108,6 +150,7 @@ final class SharedPoller {
         }
 
         void fire(int revents) {
+            chatty = System.nanoTime() - registeredAt < TimeUnit.MILLISECONDS.toNanos(LINGER_MILLIS_CHATTY);
             readyEvents = revents;
             resume.run();
         }
