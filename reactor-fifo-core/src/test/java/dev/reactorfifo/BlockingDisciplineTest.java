@@ -35,25 +35,13 @@ import reactor.test.StepVerifier;
  * touches the FIFO: a peer process waiting on it notices nothing.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class BlockingDisciplineTest {
+class BlockingDisciplineTest extends ReleaseChecked {
 
     private static final Duration WAIT = Duration.ofSeconds(20);
 
     @TempDir
     Path dir;
 
-    private List<String> baseline;
-
-    @BeforeEach
-    void baseline() throws IOException {
-        assumeLinux();
-        baseline = openPipeDescriptors();
-    }
-
-    @AfterEach
-    void nothingLeftBehind() throws Exception {
-        awaitReleased(baseline, Duration.ofSeconds(2));
-    }
 
     @Test
     void linesRefusesNonBlockingSchedulersWithoutTouchingTheFifo() throws Exception {

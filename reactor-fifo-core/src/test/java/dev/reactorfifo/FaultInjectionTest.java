@@ -40,7 +40,7 @@ import reactor.test.StepVerifier;
  * report the fault with a typed error, and leave no descriptor or thread behind.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class FaultInjectionTest {
+class FaultInjectionTest extends ReleaseChecked {
 
     private static final Duration WAIT = Duration.ofSeconds(20);
     /** How soon a fault must be reported once the peer is dead. */
@@ -49,18 +49,6 @@ class FaultInjectionTest {
     @TempDir
     Path dir;
 
-    private List<String> baseline;
-
-    @BeforeEach
-    void baseline() throws IOException {
-        assumeLinux();
-        baseline = openPipeDescriptors();
-    }
-
-    @AfterEach
-    void nothingLeftBehind() throws Exception {
-        awaitReleased(baseline, PROMPTLY);
-    }
 
     // ---------------------------------------------------------------- writer killed
 

@@ -63,7 +63,7 @@ import reactor.test.StepVerifier;
  * descriptor and no thread in a FIFO call was left behind.
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
-class HostileInputTest {
+class HostileInputTest extends ReleaseChecked {
 
     private static final Duration WAIT = Duration.ofSeconds(20);
     private static final int NOBODY = 65534;
@@ -71,18 +71,6 @@ class HostileInputTest {
     @TempDir
     Path dir;
 
-    private List<String> baseline;
-
-    @BeforeEach
-    void baseline() throws IOException {
-        assumeLinux();
-        baseline = openPipeDescriptors();
-    }
-
-    @AfterEach
-    void nothingLeftBehind() throws Exception {
-        awaitReleased(baseline, Duration.ofSeconds(2));
-    }
 
     // ---------------------------------------------------------------- paths that are not FIFOs
 

@@ -6,6 +6,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import org.jspecify.annotations.Nullable;
 import reactor.core.Exceptions;
+import reactor.core.Scannable;
 import reactor.core.publisher.Operators;
 import reactor.core.scheduler.Scheduler;
 import reactor.util.context.Context;
@@ -105,6 +106,23 @@ abstract class FifoDrain implements Runnable {
     /** @return when the drain last went idle, by {@link System#nanoTime()} */
     final long idleSince() {
         return idleSince;
+    }
+
+    /** The {@link Scannable} attributes every drain answers alike; null for the others. */
+    final @Nullable Object scanDrain(Scannable.Attr key) {
+        if (key == Scannable.Attr.CANCELLED) {
+            return cancelled;
+        }
+        if (key == Scannable.Attr.TERMINATED) {
+            return done && !cancelled;
+        }
+        if (key == Scannable.Attr.RUN_ON) {
+            return scheduler;
+        }
+        if (key == Scannable.Attr.RUN_STYLE) {
+            return Scannable.Attr.RunStyle.ASYNC;
+        }
+        return null;
     }
 
     /** Runs the drain on the scheduler, or makes the running one loop once more. */

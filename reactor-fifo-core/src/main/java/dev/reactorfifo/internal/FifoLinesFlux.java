@@ -205,19 +205,8 @@ public final class FifoLinesFlux extends Flux<String> {
             if (key == Attr.REQUESTED_FROM_DOWNSTREAM) {
                 return requested;
             }
-            if (key == Attr.CANCELLED) {
-                return isCancelled();
-            }
-            if (key == Attr.TERMINATED) {
-                return isDone() && !isCancelled();
-            }
-            if (key == Attr.RUN_ON) {
-                return scheduler();
-            }
-            if (key == Attr.RUN_STYLE) {
-                return Attr.RunStyle.ASYNC;
-            }
-            return null;
+
+            return scanDrain(key);
         }
     }
 }

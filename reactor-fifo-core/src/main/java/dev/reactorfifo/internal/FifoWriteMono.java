@@ -423,22 +423,11 @@ public final class FifoWriteMono extends Mono<Void> {
             if (key == Attr.ACTUAL) {
                 return actual;
             }
-            if (key == Attr.CANCELLED) {
-                return isCancelled();
-            }
-            if (key == Attr.TERMINATED) {
-                return isDone() && !isCancelled();
-            }
-            if (key == Attr.RUN_ON) {
-                return scheduler();
-            }
-            if (key == Attr.RUN_STYLE) {
-                return Attr.RunStyle.ASYNC;
-            }
+
             if (key == Attr.PREFETCH) {
                 return PREFETCH;
             }
-            return null;
+            return scanDrain(key);
         }
     }
 }
