@@ -164,8 +164,10 @@ public final class NamedPipe {
      * <p><b>Threads.</b> Subscribing never blocks. Opening, waiting for a writer or for data, and
      * reading run on {@code options.scheduler()}, and {@code onNext}, {@code onComplete} and
      * {@code onError} are called on that scheduler's thread, a batch of lines per read without a
-     * thread hop per line. With no demand no thread is held and nothing is read, so a fast writer
-     * blocks on the full pipe: backpressure crosses the process boundary.
+     * thread hop per line. With no demand no thread is held and nothing more is read (when demand
+     * runs out it looks once, without waiting, whether the writer is already gone, so that the
+     * Flux can complete), so a fast writer blocks on the full pipe: backpressure crosses the
+     * process boundary.
      *
      * <p><b>Lines.</b> Terminators are those of {@code BufferedReader.readLine}: {@code \n},
      * {@code \r\n} or a lone {@code \r}; they are not part of the line. At the last writer's EOF
@@ -195,11 +197,14 @@ public final class NamedPipe {
      * Writes each element of {@code lines}, followed by {@code \n}, into the FIFO. Cold: nothing
      * happens before subscription; each subscription opens its own write end.
      *
-     * <p><b>Threads.</b> Opening, waiting for a reader or for room in the pipe, and writing run on
-     * {@code options.scheduler()}. Lines already available are coalesced into one
-     * {@code write(2)}; when the upstream has nothing more for the moment the batch is written at
-     * once, so a lone line is never held back. Lines are requested only as fast as the pipe
-     * accepts them: a slow reader slows the upstream.
+     * <p><b>Threads.</b> Opening and every wait (for a reader, for room in the pipe) run on
+     * {@code options.scheduler()}, and so does writing while lines keep coming. A line that
+     * arrives after the writer has been idle is written at once by the thread that emitted it,
+     * with a non-blocking {@code write(2)} that never waits (a full pipe hands the rest to the
+     * scheduler): that saves a thread wake-up per line for request-response traffic. Lines
+     * already available are coalesced into one {@code write(2)}; when the upstream has nothing
+     * more for the moment the batch is written at once, so a lone line is never held back. Lines
+     * are requested only as fast as the pipe accepts them: a slow reader slows the upstream.
      *
      * <p><b>Completion.</b> The Mono completes after the upstream completed, every line was
      * handed to the pipe and the descriptor closed. Handed to the pipe is not read by anyone.
