@@ -27,22 +27,7 @@ import reactor.core.scheduler.Schedulers;
 import reactor.test.StepVerifier;
 
 /** {@link NamedPipe#lines()} against real FIFOs and real writer processes. */
-@Timeout(value = 60, unit = TimeUnit.SECONDS)
 class LinesTest extends EachTransport {
-
-    private static final Duration WAIT = Duration.ofSeconds(10);
-    private static final Duration RELEASE = Duration.ofSeconds(2);
-
-    @TempDir
-    Path dir;
-    NamedPipe pipe;
-    String fifo;
-
-    @BeforeEach
-    void createFifo() throws Exception {
-        pipe = NamedPipe.create(dir.resolve("fifo"));
-        fifo = shQuote(pipe.path().toString());
-    }
 
     @Test
     void deliversWhatAWriterWritesByteExact() throws Exception {

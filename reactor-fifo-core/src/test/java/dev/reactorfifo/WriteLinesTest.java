@@ -32,22 +32,12 @@ import reactor.core.scheduler.Schedulers;
 import reactor.test.StepVerifier;
 
 /** {@link NamedPipe#writeLines} against real FIFOs and real reader processes. */
-@Timeout(value = 60, unit = TimeUnit.SECONDS)
 class WriteLinesTest extends EachTransport {
 
-    private static final Duration WAIT = Duration.ofSeconds(10);
-    private static final Duration RELEASE = Duration.ofSeconds(2);
-
-    @TempDir
-    Path dir;
-    NamedPipe pipe;
-    String fifo;
     Path out;
 
     @BeforeEach
-    void createFifo() throws Exception {
-        pipe = NamedPipe.create(dir.resolve("fifo"));
-        fifo = shQuote(pipe.path().toString());
+    void outputFile() {
         out = dir.resolve("out.txt");
     }
 

@@ -228,12 +228,4 @@ public final class Posix {
         int n = posix().fpathconf(fd, Pathconf._PC_PIPE_BUF);
         return n > 0 ? n : 512; // POSIX guarantees at least 512
     }
-
-    /** @return the pipe's capacity in bytes (Linux only), or -1 where unsupported */
-    static int pipeSize(int fd) {
-        if (!jnr.ffi.Platform.getNativePlatform().getOS().equals(jnr.ffi.Platform.OS.LINUX)) {
-            return -1;
-        }
-        return posix().fcntl(fd, Fcntl.F_GETPIPE_SZ);
-    }
 }

@@ -349,11 +349,4 @@ final class SharedPoller {
         wakeRead = -1;
         wakeWrite = -1;
     }
-
-    /** @return whether the poller thread is running (for tests) */
-    boolean isRunning() {
-        synchronized (lock) {
-            return thread != null;
-        }
-    }
 }
