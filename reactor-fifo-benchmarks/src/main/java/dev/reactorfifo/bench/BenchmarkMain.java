@@ -23,7 +23,7 @@ import java.util.Set;
  */
 public final class BenchmarkMain {
 
-    static final List<String> ALL = List.of("framer", "read", "write", "latency", "memory", "cancel", "concurrency");
+    static final List<String> ALL = List.of("framer", "read", "write", "latency", "memory", "cancel", "concurrency", "transport");
     static final String BEGIN = "<!-- results:begin (written by reactor-fifo-benchmarks --publish) -->";
     static final String END = "<!-- results:end -->";
 
@@ -102,6 +102,9 @@ public final class BenchmarkMain {
                         break;
                     case "concurrency":
                         ConcurrencyScenario.run(ctx, report);
+                        break;
+                    case "transport":
+                        TransportScenario.run(ctx, report);
                         break;
                     default:
                         throw new AssertionError(s);

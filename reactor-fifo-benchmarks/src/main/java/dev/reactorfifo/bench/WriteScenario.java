@@ -1,6 +1,7 @@
 package dev.reactorfifo.bench;
 
 import dev.reactorfifo.FifoSink;
+import dev.reactorfifo.FifoTransport;
 import dev.reactorfifo.NamedPipe;
 import dev.reactorfifo.WriteOptions;
 import java.io.BufferedReader;
@@ -177,6 +178,10 @@ final class WriteScenario {
                 case "writeLines-batch":
                     NamedPipe.of(fifo).writeLines(Flux.fromIterable(lines),
                             WriteOptions.defaults().atomicLines(key.endsWith("atomic"))).block();
+                    break;
+                case "writeLines-shared":
+                    NamedPipe.of(fifo).writeLines(Flux.fromIterable(lines),
+                            WriteOptions.defaults().transport(FifoTransport.SHARED_POLLER)).block();
                     break;
                 case "sink-atomic":
                 case "sink-batch":
