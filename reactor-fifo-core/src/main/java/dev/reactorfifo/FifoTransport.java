@@ -20,9 +20,9 @@ public enum FifoTransport {
      * When a FIFO becomes ready, reading (and emitting its lines) or writing runs on a worker of
      * the options' scheduler, in batches, never on the poller thread, so a slow subscriber of one
      * pipe never delays the others. A chatty pipe (its last wait was answered within 1 ms, as in
-     * request-response traffic) first waits up to 1 ms in {@code poll(2)} on its worker before
+     * request-response traffic) first waits up to 5 ms in {@code poll(2)} on its worker before
      * registering, which saves the poller's extra thread wake-up per message; an idle or slow pipe
-     * registers at once. The poller thread starts with the first waiting FIFO and stops shortly
+     * (a line every few milliseconds or less often) registers at once. The poller thread starts with the first waiting FIFO and stops shortly
      * after the last one. Use it for many FIFOs that are mostly idle.
      */
     SHARED_POLLER

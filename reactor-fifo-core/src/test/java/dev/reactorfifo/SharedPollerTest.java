@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -142,6 +143,82 @@ class SharedPollerTest {
         }
         assertThat(Files.readString(out)).isEqualTo("waited\n");
         return held;
+    }
+
+    @Test
+    void aPipeWithALineEveryFewMillisecondsHoldsNoWorkerBetweenLines() throws Exception {
+        // slower than chatty (1 ms), quicker than a chatty pipe's linger (5 ms): such a pipe must
+        // register with the poller between lines instead of keeping a worker in its linger
+        assertThat(samplesWithAWorkerInAFifoCall(SHARED_READ)).as("samples with a worker held").isLessThan(10);
+        // control: the dedicated transport waits on its worker, so the sampling does see a held worker
+        assertThat(samplesWithAWorkerInAFifoCall(ReadOptions.defaults())).isGreaterThan(30);
+    }
+
+    /**
+     * Samples 40 moments, 7 ms apart, while a peer writes a line every 3 ms, after a burst of
+     * lines written one by one (which makes the pipe chatty first).
+     */
+    private int samplesWithAWorkerInAFifoCall(ReadOptions options) throws Exception {
+        FifoTestSupport.awaitNoThreadInFifoCalls(Duration.ofSeconds(2));
+        NamedPipe pipe = NamedPipe.create(dir.resolve("fifo-" + options.transport()));
+        int burst = 5000;
+        int lines = burst + 400;
+        AtomicInteger received = new AtomicInteger();
+        Disposable reader = pipe.lines(options).subscribe(line -> received.incrementAndGet());
+        String python = "import time\nfor i in range(" + burst + "):\n    print(i, flush=True)\n"
+                + "for i in range(400):\n    print(i, flush=True)\n    time.sleep(0.003)\n";
+        int held = 0;
+        try (Peer writer = Peer.sh("exec python3 -c " + shQuote(python) + " > "
+                + shQuote(pipe.path().toString()))) {
+            awaitAtLeast(received, burst + 20);
+            for (int i = 0; i < 40; i++) {
+                Thread.sleep(7);
+                if (threadsInFifoCalls().stream().anyMatch(t -> !t.startsWith("reactor-fifo-poller-"))) {
+                    held++;
+                }
+            }
+            assertThat(writer.awaitExit(Duration.ofSeconds(20))).isZero();
+            awaitAtLeast(received, lines);
+        } finally {
+            reader.dispose();
+        }
+        assertThat(received).hasValue(lines);
+        return held;
+    }
+
+    @Test
+    void aChattyPipeGivesItsWorkerBackWhenItFallsSilent() throws Exception {
+        NamedPipe pipe = NamedPipe.create(dir.resolve("fifo"));
+        int burst = 2000;
+        int bursts = 3;
+        AtomicInteger received = new AtomicInteger();
+        Disposable reader = pipe.lines(SHARED_READ).subscribe(line -> received.incrementAndGet());
+        // bursts of lines written one by one (every wait answered at once: chatty), each followed
+        // by a silence of a writer that stays; looked at in each silence, as whether the last wait
+        // of a burst was a chatty one depends on timing
+        String python = "import time\nfor b in range(" + bursts + "):\n    for i in range(" + burst
+                + "):\n        print(i, flush=True)\n    time.sleep(0.4 if b < " + (bursts - 1) + " else 30)\n";
+        try (Peer writer = Peer.sh("exec python3 -c " + shQuote(python) + " > "
+                + shQuote(pipe.path().toString()))) {
+            for (int b = 1; b <= bursts; b++) {
+                awaitAtLeast(received, b * burst);
+                Thread.sleep(100); // twenty times the linger, well inside the silence
+                assertThat(threadsInFifoCalls()).as("threads in a FIFO call in silence %d", b)
+                        .singleElement().asString().startsWith("reactor-fifo-poller-");
+            }
+            assertThat(writer.process.isAlive()).as("the writer still holds the pipe open").isTrue();
+        } finally {
+            reader.dispose();
+        }
+        assertThat(received).hasValue(bursts * burst);
+    }
+
+    private static void awaitAtLeast(AtomicInteger counter, int value) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (counter.get() < value) {
+            assertThat(System.nanoTime()).as("%d of %d lines in time", counter.get(), value).isLessThan(deadline);
+            Thread.sleep(2);
+        }
     }
 
     @Test
