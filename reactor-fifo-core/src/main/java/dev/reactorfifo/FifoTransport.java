@@ -21,9 +21,11 @@ public enum FifoTransport {
      * the options' scheduler, in batches, never on the poller thread, so a slow subscriber of one
      * pipe never delays the others. A chatty pipe (its last wait was answered within 1 ms, as in
      * request-response traffic) first waits up to 5 ms in {@code poll(2)} on its worker before
-     * registering, which saves the poller's extra thread wake-up per message; an idle or slow pipe
-     * (a line every few milliseconds or less often) registers at once. The poller thread starts with the first waiting FIFO and stops shortly
-     * after the last one. Use it for many FIFOs that are mostly idle.
+     * registering, which saves the poller's extra thread wake-up per message; at most as many
+     * workers as there are CPUs wait like this at once, and a pipe whose last wait took longer
+     * registers at once. Cancelling during such a wait takes effect when it ends, within 5 ms,
+     * and nothing more is read or written. The poller thread starts with the first waiting FIFO
+     * and stops shortly after the last one. Use it for many FIFOs that are mostly idle.
      */
     SHARED_POLLER
 }

@@ -3,6 +3,7 @@ package dev.reactorfifo;
 import static dev.reactorfifo.FifoTestSupport.shQuote;
 import static dev.reactorfifo.FifoTestSupport.threadsInFifoCalls;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.reactorfifo.FifoTestSupport.Peer;
 import java.nio.file.Files;
@@ -147,6 +148,7 @@ class SharedPollerTest {
 
     @Test
     void aPipeWithALineEveryFewMillisecondsHoldsNoWorkerBetweenLines() throws Exception {
+        assumeTrue(FifoTestSupport.commandExists("python3"), "python3 writes the paced lines");
         // slower than chatty (1 ms), quicker than a chatty pipe's linger (5 ms): such a pipe must
         // register with the poller between lines instead of keeping a worker in its linger
         assertThat(samplesWithAWorkerInAFifoCall(SHARED_READ)).as("samples with a worker held").isLessThan(10);
@@ -188,6 +190,7 @@ class SharedPollerTest {
 
     @Test
     void aChattyPipeGivesItsWorkerBackWhenItFallsSilent() throws Exception {
+        assumeTrue(FifoTestSupport.commandExists("python3"), "python3 writes the bursts");
         NamedPipe pipe = NamedPipe.create(dir.resolve("fifo"));
         int burst = 2000;
         int bursts = 3;
@@ -202,7 +205,14 @@ class SharedPollerTest {
                 + shQuote(pipe.path().toString()))) {
             for (int b = 1; b <= bursts; b++) {
                 awaitAtLeast(received, b * burst);
-                Thread.sleep(100); // twenty times the linger, well inside the silence
+                long silentSince = System.nanoTime();
+                while (threadsInFifoCalls().stream().anyMatch(t -> !t.startsWith("reactor-fifo-poller-"))) {
+                    // the linger is 5 ms; 50 leaves room for a loaded machine, and not for a longer linger
+                    assertThat(Duration.ofNanos(System.nanoTime() - silentSince))
+                            .as("a worker still waits %d ms into silence %d", (System.nanoTime() - silentSince) / 1_000_000, b)
+                            .isLessThan(Duration.ofMillis(50));
+                    Thread.sleep(1);
+                }
                 assertThat(threadsInFifoCalls()).as("threads in a FIFO call in silence %d", b)
                         .singleElement().asString().startsWith("reactor-fifo-poller-");
             }

@@ -7,6 +7,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 import org.jspecify.annotations.Nullable;
@@ -47,6 +48,11 @@ final class SharedPoller {
      * not keep a worker.
      */
     static final int CHATTY_LINGER_MILLIS = 5;
+    /**
+     * How many workers may linger at once, whatever the number of chatty pipes: a lingering
+     * worker is a scheduler thread the pipe holds, and the transport exists to hold none.
+     */
+    static final int LINGER_BUDGET = Math.max(1, Runtime.getRuntime().availableProcessors());
     private static final int POLLFD_SIZE = 8;
 
     private final Object lock = new Object();
@@ -58,6 +64,8 @@ final class SharedPoller {
     private int threadCount;
     private long registrations;
     private final ByteBuffer wakeByte = ByteBuffer.allocateDirect(1);
+    /** Workers in a chatty pipe's linger now, at most {@link #LINGER_BUDGET}. */
+    private final AtomicInteger lingerers = new AtomicInteger();
 
     private SharedPoller() {
     }
@@ -76,8 +84,10 @@ final class SharedPoller {
         /**
          * Whether the last wait was answered within {@link #CHATTY_NANOS}: a chatty pipe (a
          * request-response peer) then waits up to {@value #CHATTY_LINGER_MILLIS} ms on its own
-         * worker before registering, which saves the poller's extra thread wake-up per message; an
-         * idle or slow pipe registers at once and holds no thread.
+         * worker before registering, which saves the poller's extra thread wake-up per message,
+         * as long as no more than {@link #LINGER_BUDGET} workers linger already. A cancel cannot
+         * wake that {@code poll}: it returns within the linger and reads or writes nothing more.
+         * An idle pipe, or one whose last wait was longer, registers at once and holds no thread.
          */
         private volatile boolean chatty;
         private volatile long registeredAt;
@@ -94,6 +104,9 @@ final class SharedPoller {
 
         @Override
         public int await(int fd, int events) throws IOException {
+            if (cancelled) {
+                return CANCELLED; // even with a result at hand: a cancelled subscription reads nothing more
+            }
             int ready = readyEvents;
             if (ready != 0) {
                 readyEvents = 0;
@@ -106,17 +119,25 @@ final class SharedPoller {
                 }
                 return ready;
             }
-            if (cancelled) {
-                return CANCELLED;
-            }
-            if (chatty) {
+            if (chatty && poller.lingerers.incrementAndGet() <= LINGER_BUDGET) {
+                int revents;
                 long lingerStart = System.nanoTime();
-                int revents = lingerInPoll(fd, events);
+                try {
+                    revents = lingerInPoll(fd, events);
+                } finally {
+                    poller.lingerers.decrementAndGet();
+                }
+                if (cancelled) {
+                    // a cancel cannot wake this poll; it must not be followed by a read or write
+                    return CANCELLED;
+                }
                 if (revents != 0) {
                     chatty = System.nanoTime() - lingerStart < CHATTY_NANOS;
                     return revents;
                 }
                 chatty = false;
+            } else if (chatty) {
+                poller.lingerers.decrementAndGet(); // over the budget: register like any other pipe
             }
             registeredAt = System.nanoTime();
             return poller.register(this, fd, events) ? PENDING : CANCELLED;
