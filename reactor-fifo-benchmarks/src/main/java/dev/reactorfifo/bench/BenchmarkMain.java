@@ -15,7 +15,7 @@ import java.util.Set;
  * The benchmark harness: {@code java -jar reactor-fifo-benchmarks.jar [--quick] [--scenario=a,b]
  * [--out=DIR] [--rounds=N] [--warmups=N] [--size-mb=N] [--write-size-mb=N] [--publish[=REPO_ROOT]]}.
  *
- * <p>Scenarios: framer (JMH, in memory), read, write, latency, memory, cancel, concurrency; all by
+ * <p>Scenarios: framer (JMH, in memory), read, write, latency, memory, cancel, concurrency, transport; all by
  * default. It prints Markdown tables and writes {@code results.md} and
  * {@code benchmarks-throughput.svg} into the output folder ({@code target/results} beside the
  * jar by default). {@code --publish} also replaces the results section of {@code BENCHMARKS.md}
