@@ -19,6 +19,13 @@ public interface FifoSink extends Disposable {
     /**
      * Queues one line (without terminator) for writing. Never blocks.
      *
+     * <p>Calls must not overlap, as with every Reactor sink. Mind a reply: when the writer has
+     * been idle, the calling thread itself writes the line with a non-blocking write before this
+     * method returns (the lowest latency), so a peer's answer to it can reach another of your
+     * threads while this call is still returning. If that thread emits in turn, it gets
+     * {@code FAIL_NON_SERIALIZED}: retry on it (Reactor's
+     * {@code Sinks.EmitFailureHandler.busyLooping}) or emit from one thread.
+     *
      * @param line the line; it must not contain {@code \n} or {@code \r}
      * @return {@code OK} when queued, {@code FAIL_OVERFLOW} when the queue is full,
      *     {@code FAIL_NON_SERIALIZED} when another thread is emitting at the same moment,

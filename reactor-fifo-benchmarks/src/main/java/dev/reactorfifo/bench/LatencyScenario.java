@@ -249,6 +249,13 @@ final class LatencyScenario {
         private void send() {
             sentAt = System.nanoTime();
             Sinks.EmitResult r = out.tryEmitNext(PAYLOAD);
+            // the first line of a run is sent by the harness thread, the others by the reader's; the
+            // echo of that first line can arrive while its tryEmitNext is still returning (the line
+            // was written by the calling thread), and a sink answers an overlapping emit so
+            while (r == Sinks.EmitResult.FAIL_NON_SERIALIZED) {
+                Thread.onSpinWait();
+                r = out.tryEmitNext(PAYLOAD);
+            }
             if (r != Sinks.EmitResult.OK) {
                 throw new IllegalStateException("ping tryEmitNext: " + r);
             }
