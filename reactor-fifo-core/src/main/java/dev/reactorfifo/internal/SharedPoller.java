@@ -119,7 +119,7 @@ final class SharedPoller {
                 }
                 return ready;
             }
-            if (chatty && poller.lingerers.incrementAndGet() <= LINGER_BUDGET) {
+            if (chatty && poller.tryStartLinger()) {
                 int revents;
                 long lingerStart = System.nanoTime();
                 try {
@@ -136,8 +136,6 @@ final class SharedPoller {
                     return revents;
                 }
                 chatty = false;
-            } else if (chatty) {
-                poller.lingerers.decrementAndGet(); // over the budget: register like any other pipe
             }
             registeredAt = System.nanoTime();
             return poller.register(this, fd, events) ? PENDING : CANCELLED;
@@ -165,6 +163,9 @@ final class SharedPoller {
 
         @Override
         public int pause(int millis) {
+            if (cancelled) {
+                return CANCELLED; // even when the pause is over: a cancelled writer opens nothing more
+            }
             if (pauseElapsed) {
                 pauseElapsed = false;
                 return ELAPSED;
@@ -214,6 +215,28 @@ final class SharedPoller {
         public void close() {
             wakeup();
         }
+    }
+
+    /**
+     * Takes one of the {@link #LINGER_BUDGET} linger slots, if one is free; the caller gives it
+     * back with {@code lingerers.decrementAndGet()} once its linger is over. A slot is only ever
+     * taken here, so the count never exceeds the budget, even for a moment.
+     */
+    private boolean tryStartLinger() {
+        for (;;) {
+            int n = lingerers.get();
+            if (n >= LINGER_BUDGET) {
+                return false;
+            }
+            if (lingerers.compareAndSet(n, n + 1)) {
+                return true;
+            }
+        }
+    }
+
+    /** Workers in a linger right now; for tests. */
+    int lingeringNow() {
+        return lingerers.get();
     }
 
     Waiter newWaiter(Runnable resume) {
