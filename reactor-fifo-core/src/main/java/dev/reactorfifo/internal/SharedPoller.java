@@ -125,7 +125,7 @@ final class SharedPoller {
                 try {
                     revents = lingerInPoll(fd, events);
                 } finally {
-                    poller.lingerers.decrementAndGet();
+                    poller.endLinger();
                 }
                 if (cancelled) {
                     // a cancel cannot wake this poll; it must not be followed by a read or write
@@ -219,8 +219,8 @@ final class SharedPoller {
 
     /**
      * Takes one of the {@link #LINGER_BUDGET} linger slots, if one is free; the caller gives it
-     * back with {@code lingerers.decrementAndGet()} once its linger is over. A slot is only ever
-     * taken here, so the count never exceeds the budget, even for a moment.
+     * back with {@link #endLinger()} once its linger is over. A slot is only ever taken here, so
+     * the count never exceeds the budget, even for a moment.
      */
     private boolean tryStartLinger() {
         for (;;) {
@@ -232,6 +232,10 @@ final class SharedPoller {
                 return true;
             }
         }
+    }
+
+    private void endLinger() {
+        lingerers.decrementAndGet();
     }
 
     /** Workers in a linger right now; for tests. */
