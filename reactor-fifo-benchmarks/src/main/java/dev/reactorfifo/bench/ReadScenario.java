@@ -7,7 +7,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -83,53 +82,23 @@ final class ReadScenario {
                     }
                 }
             }
-            Map<String, List<Double>> mbps = new LinkedHashMap<>();
-            Map<String, List<Double>> refRatio = new LinkedHashMap<>();
-            Map<String, List<Double>> baseRatio = new LinkedHashMap<>();
-            List<Double> refs = new ArrayList<>();
-            List<Double> catOverBr = new ArrayList<>();
-            for (int r = 0; r < ctx.rounds; r++) {
-                Map<String, Double> value = new LinkedHashMap<>();
-                Map<String, Double> refBefore = new LinkedHashMap<>();
-                for (Contender c : contenders) {
-                    double ref = bytes / 1e6 / seconds(transfer(ctx, CAT, null, fifo, data, lines));
-                    double v = bytes / 1e6 / seconds(transfer(ctx, c, children.get(c.key()), fifo, data, lines));
-                    refs.add(ref);
-                    refBefore.put(c.key(), ref);
-                    value.put(c.key(), v);
-                    mbps.computeIfAbsent(c.key(), k -> new ArrayList<>()).add(v);
-                    refRatio.computeIfAbsent(c.key(), k -> new ArrayList<>()).add(v / ref);
-                }
-                double br = value.get(BR.key());
-                catOverBr.add(refBefore.get(BR.key()) / br);
-                for (Contender c : contenders) {
-                    baseRatio.computeIfAbsent(c.key(), k -> new ArrayList<>()).add(value.get(c.key()) / br);
-                }
-                System.out.printf("   %d-B lines: round %d/%d done%n", lineBytes, r + 1, ctx.rounds);
-            }
+            PairedRounds measured = PairedRounds.measure(ctx.rounds,
+                    contenders.stream().map(c -> new PairedRounds.Row(c.key(), c.label())).toList(), BR.key(), bytes,
+                    () -> transfer(ctx, CAT, null, fifo, data, lines),
+                    key -> transfer(ctx, byKey(contenders, key), children.get(key), fifo, data, lines),
+                    lineBytes + "-B lines");
             report.paragraph("**" + lineBytes + "-byte lines** (" + bytes / 1_000_000 + " MB, " + lines + " lines)");
-            Table t = new Table("reader", "MB/s median (min-max)", "x cat, paired", "x BufferedReader, paired");
-            double[] refArr = Stats.toArray(refs);
-            t.row(CAT.label(), Stats.range(refArr, "%.0f"), "1", Stats.ratio(Stats.toArray(catOverBr)));
-            String group = "Read, " + lineBytes + "-B lines";
-            report.chart.add(new Report.ChartBar(group, "cat (reference)", 1, Stats.min(ratiosOf(refArr)), Stats.max(ratiosOf(refArr))));
-            for (Contender c : contenders) {
-                double[] rr = Stats.toArray(refRatio.get(c.key()));
-                t.row(c.label(), Stats.range(Stats.toArray(mbps.get(c.key())), "%.0f"), Stats.ratio(rr),
-                        c.key().equals(BR.key()) ? "1" : Stats.ratio(Stats.toArray(baseRatio.get(c.key()))));
-                report.chart.add(new Report.ChartBar(group, c.label().replace("`", ""), Stats.median(rr), Stats.min(rr), Stats.max(rr)));
-            }
-            report.table(t);
-            double linesOverBr = Stats.median(Stats.toArray(baseRatio.get("lines")));
-            double linesOverNaive = Stats.median(pairRatio(mbps.get("lines"), mbps.get("naive")));
+            measured.report(report, "reader", "x BufferedReader, paired", CAT.label(), "Read, " + lineBytes + "-B lines");
+            double linesOverBr = Stats.median(measured.overBase("lines"));
+            double linesOverNaive = Stats.median(pairRatio(measured.mbps("lines"), measured.mbps("naive")));
             report.verdict("read " + lineBytes + " B", "`lines()` >= 1.2x `BufferedReader` loop",
                     Stats.fmt("%.2fx", linesOverBr), linesOverBr >= 1.2);
             report.verdict("read " + lineBytes + " B", "`lines()` >= 1.2x naive one-liner",
                     Stats.fmt("%.2fx", linesOverNaive), linesOverNaive >= 1.2);
             if (lineBytes == 100) {
                 // judged on the library as shipped; the 1 MiB-pipe rows need a descriptor the harness holds
-                double plain = Stats.median(Stats.toArray(refRatio.get("lines")));
-                double raised = Stats.median(Stats.toArray(refRatio.get("lines-1m")));
+                double plain = Stats.median(measured.overReference("lines"));
+                double raised = Stats.median(measured.overReference("lines-1m"));
                 report.verdict("read 100 B", "aim: `lines()` >= 0.8x `cat`",
                         Stats.fmt("%.2fx", plain) + " (the better 1 MiB-pipe row, which the library cannot do yet: "
                                 + Stats.fmt("%.2fx", raised) + ")", plain >= 0.8);
@@ -138,6 +107,10 @@ final class ReadScenario {
         } finally {
             children.values().forEach(ChildJvm::close);
         }
+    }
+
+    static Contender byKey(List<Contender> contenders, String key) {
+        return contenders.stream().filter(c -> c.key().equals(key)).findFirst().orElseThrow();
     }
 
     /** Each reference run relative to the median reference run: the reference's own noise. */

@@ -11,7 +11,6 @@ import java.io.OutputStreamWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -75,46 +74,16 @@ final class WriteScenario {
                     transfer(c, children.get(c.key()), fifo, data, w == 0 ? bytes : -1);
                 }
             }
-            Map<String, List<Double>> mbps = new LinkedHashMap<>();
-            Map<String, List<Double>> refRatio = new LinkedHashMap<>();
-            Map<String, List<Double>> baseRatio = new LinkedHashMap<>();
-            List<Double> refs = new ArrayList<>();
-            List<Double> catOverBw = new ArrayList<>();
-            for (int r = 0; r < ctx.rounds; r++) {
-                Map<String, Double> value = new LinkedHashMap<>();
-                Map<String, Double> refBefore = new LinkedHashMap<>();
-                for (Contender c : contenders) {
-                    double ref = bytes / 1e6 / ReadScenario.seconds(transfer(CAT, null, fifo, data, -1));
-                    double v = bytes / 1e6 / ReadScenario.seconds(transfer(c, children.get(c.key()), fifo, data, -1));
-                    refs.add(ref);
-                    refBefore.put(c.key(), ref);
-                    value.put(c.key(), v);
-                    mbps.computeIfAbsent(c.key(), k -> new ArrayList<>()).add(v);
-                    refRatio.computeIfAbsent(c.key(), k -> new ArrayList<>()).add(v / ref);
-                }
-                double bw = value.get(BW.key());
-                catOverBw.add(refBefore.get(BW.key()) / bw);
-                for (Contender c : contenders) {
-                    baseRatio.computeIfAbsent(c.key(), k -> new ArrayList<>()).add(value.get(c.key()) / bw);
-                }
-                System.out.printf("   %d-B lines: round %d/%d done%n", lineBytes, r + 1, ctx.rounds);
-            }
+            PairedRounds measured = PairedRounds.measure(ctx.rounds,
+                    contenders.stream().map(c -> new PairedRounds.Row(c.key(), c.label())).toList(), BW.key(), bytes,
+                    () -> transfer(CAT, null, fifo, data, -1),
+                    key -> transfer(contenders.stream().filter(c -> c.key().equals(key)).findFirst().orElseThrow(),
+                            children.get(key), fifo, data, -1),
+                    lineBytes + "-B lines");
             report.paragraph("**" + lineBytes + "-byte lines** (" + bytes / 1_000_000 + " MB, " + lines + " lines)");
-            Table t = new Table("writer", "MB/s median (min-max)", "x cat, paired", "x BufferedWriter, paired");
-            double[] refArr = Stats.toArray(refs);
-            t.row(CAT.label(), Stats.range(refArr, "%.0f"), "1", Stats.ratio(Stats.toArray(catOverBw)));
-            String group = "Write, " + lineBytes + "-B lines";
-            double[] refNoise = ReadScenario.ratiosOf(refArr);
-            report.chart.add(new Report.ChartBar(group, "cat (reference)", 1, Stats.min(refNoise), Stats.max(refNoise)));
-            for (Contender c : contenders) {
-                double[] rr = Stats.toArray(refRatio.get(c.key()));
-                t.row(c.label(), Stats.range(Stats.toArray(mbps.get(c.key())), "%.0f"), Stats.ratio(rr),
-                        c == BW ? "1" : Stats.ratio(Stats.toArray(baseRatio.get(c.key()))));
-                report.chart.add(new Report.ChartBar(group, c.label().replace("`", ""), Stats.median(rr), Stats.min(rr), Stats.max(rr)));
-            }
-            report.table(t);
+            measured.report(report, "writer", "x BufferedWriter, paired", CAT.label(), "Write, " + lineBytes + "-B lines");
             for (String mode : new String[] {"atomic", "batch"}) {
-                double x = Stats.median(Stats.toArray(baseRatio.get("writeLines-" + mode)));
+                double x = Stats.median(measured.overBase("writeLines-" + mode));
                 report.verdict("write " + lineBytes + " B", "`writeLines` (" + (mode.equals("atomic") ? "atomicLines=true" : "atomicLines=false")
                         + ") >= 1.0x `BufferedWriter`", Stats.fmt("%.2fx", x), x >= 1.0);
             }

@@ -1,0 +1,96 @@
+package dev.reactorfifo.bench;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongSupplier;
+import java.util.function.ToLongFunction;
+
+/**
+ * The measured rounds of a throughput scenario (read or write): in every round each contender's
+ * transfer runs right after a transfer of the reference ({@code cat}), and every ratio is taken
+ * pair by pair, to the reference run just before it and to the baseline contender of the same
+ * round ({@code BufferedReader} / {@code BufferedWriter}).
+ */
+final class PairedRounds {
+
+    /** A contender as the table shows it. */
+    record Row(String key, String label) {
+    }
+
+    private final List<Row> rows;
+    private final String baseKey;
+    private final Map<String, List<Double>> mbps = new LinkedHashMap<>();
+    private final Map<String, List<Double>> refRatio = new LinkedHashMap<>();
+    private final Map<String, List<Double>> baseRatio = new LinkedHashMap<>();
+    private final List<Double> refs = new ArrayList<>();
+    private final List<Double> refOverBase = new ArrayList<>();
+
+    private PairedRounds(List<Row> rows, String baseKey) {
+        this.rows = rows;
+        this.baseKey = baseKey;
+    }
+
+    /**
+     * @param reference one reference transfer; @return its wall time in ns
+     * @param transfer one transfer of the contender with this key; @return its wall time in ns
+     */
+    static PairedRounds measure(int rounds, List<Row> rows, String baseKey, long bytes, LongSupplier reference,
+            ToLongFunction<String> transfer, String progress) {
+        PairedRounds p = new PairedRounds(rows, baseKey);
+        for (int r = 0; r < rounds; r++) {
+            Map<String, Double> value = new LinkedHashMap<>();
+            double refBeforeBase = Double.NaN;
+            for (Row row : rows) {
+                double ref = bytes / 1e6 / ReadScenario.seconds(reference.getAsLong());
+                double v = bytes / 1e6 / ReadScenario.seconds(transfer.applyAsLong(row.key()));
+                p.refs.add(ref);
+                if (row.key().equals(baseKey)) {
+                    refBeforeBase = ref;
+                }
+                value.put(row.key(), v);
+                p.mbps.computeIfAbsent(row.key(), k -> new ArrayList<>()).add(v);
+                p.refRatio.computeIfAbsent(row.key(), k -> new ArrayList<>()).add(v / ref);
+            }
+            double base = value.get(baseKey);
+            p.refOverBase.add(refBeforeBase / base);
+            for (Row row : rows) {
+                p.baseRatio.computeIfAbsent(row.key(), k -> new ArrayList<>()).add(value.get(row.key()) / base);
+            }
+            System.out.printf("   %s: round %d/%d done%n", progress, r + 1, rounds);
+        }
+        return p;
+    }
+
+    /** The table (reference row first) and the chart bars, each contender relative to the reference. */
+    void report(Report report, String firstHeader, String baseHeader, String referenceLabel, String chartGroup) {
+        Table t = new Table(firstHeader, "MB/s median (min-max)", "x cat, paired", baseHeader);
+        double[] refArr = Stats.toArray(refs);
+        t.row(referenceLabel, Stats.range(refArr, "%.0f"), "1", Stats.ratio(Stats.toArray(refOverBase)));
+        double[] refNoise = ReadScenario.ratiosOf(refArr);
+        report.chart.add(new Report.ChartBar(chartGroup, "cat (reference)", 1, Stats.min(refNoise), Stats.max(refNoise)));
+        for (Row row : rows) {
+            double[] rr = Stats.toArray(refRatio.get(row.key()));
+            t.row(row.label(), Stats.range(Stats.toArray(mbps.get(row.key())), "%.0f"), Stats.ratio(rr),
+                    row.key().equals(baseKey) ? "1" : Stats.ratio(Stats.toArray(baseRatio.get(row.key()))));
+            report.chart.add(new Report.ChartBar(chartGroup, row.label().replace("`", ""), Stats.median(rr), Stats.min(rr), Stats.max(rr)));
+        }
+        report.table(t);
+    }
+
+    /** MB/s of each measured transfer of {@code key}, in round order. */
+    List<Double> mbps(String key) {
+        return mbps.get(key);
+    }
+
+    /** Each round's ratio of {@code key} to the baseline contender. */
+    double[] overBase(String key) {
+        return Stats.toArray(baseRatio.get(key));
+    }
+
+    /** Each round's ratio of {@code key} to the reference run just before it. */
+    double[] overReference(String key) {
+        return Stats.toArray(refRatio.get(key));
+    }
+}
