@@ -3,6 +3,7 @@ package dev.reactorfifo.internal;
 import dev.reactorfifo.BrokenPipeException;
 import dev.reactorfifo.WriteOptions;
 import java.nio.ByteBuffer;
+import java.util.Objects;
 import java.util.Queue;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
@@ -134,6 +135,7 @@ public final class FifoWriteMono extends Mono<Void> {
                 signal(); // a fused source signals with null: its queue has lines
                 return;
             }
+            Objects.requireNonNull(line, "line"); // Reactive Streams rule 2.13
             if (upstreamDone) {
                 Operators.onNextDropped(line, actual.currentContext());
                 return;
@@ -149,6 +151,7 @@ public final class FifoWriteMono extends Mono<Void> {
 
         @Override
         public void onError(Throwable t) {
+            Objects.requireNonNull(t, "t"); // Reactive Streams rule 2.13
             if (upstreamDone) {
                 Operators.onErrorDropped(t, actual.currentContext());
                 return;
