@@ -27,12 +27,13 @@ import reactor.util.context.Context;
  * it is full or when the upstream has nothing more for the moment; when the pipe is full it arms
  * the poller and ends until the poller reports room. The batch buffer is borrowed from the
  * {@link BufferPool} while lines are staged, so an idle writer holds none. A synchronous upstream ({@code Flux.fromIterable}) is fused and pulled on the
- * drain thread; otherwise lines arrive through a bounded queue of {@value #PREFETCH}, requested
+ * drain thread; otherwise lines arrive through a queue of at most {@value #PREFETCH}, requested
  * as the pipe takes them.
  */
 public final class FifoWriteMono extends Mono<Void> {
 
     static final int PREFETCH = 512;
+    private static final int QUEUE_LINK = 32;
     /** How long the writer must have been idle for a new line to be written by its emitting thread. */
     static final long INLINE_AFTER_IDLE_NANOS = 10_000;
     private static final int LIMIT = PREFETCH - (PREFETCH >> 2);
@@ -92,6 +93,12 @@ public final class FifoWriteMono extends Mono<Void> {
         private byte @Nullable [] pendingLine;
         private long linesWritten;
         private int consumed;
+        /**
+         * Lines requested from a non-fused upstream so far; published before each request, so
+         * that {@link #onNext} can tell an upstream that sends more than it was asked for.
+         */
+        private volatile long requestedTotal;
+        private long received; // by the upstream's serialised onNext only
 
         private volatile boolean upstreamDone;
         private @Nullable Throwable upstreamError;
@@ -129,7 +136,10 @@ public final class FifoWriteMono extends Mono<Void> {
                 }
             }
             if (queue == null) {
-                queue = Queues.<String>get(PREFETCH).get();
+                // linked chunks grown on demand rather than an array of PREFETCH slots: an idle
+                // writer then holds about 150 bytes of queue instead of 2 KiB; the bound is kept
+                // by requesting at most PREFETCH ahead and checking in onNext
+                queue = Queues.<String>unbounded(QUEUE_LINK).get();
             }
             actual.onSubscribe(this);
             schedule(); // open the FIFO; lines are requested once it is open
@@ -146,7 +156,7 @@ public final class FifoWriteMono extends Mono<Void> {
                 Operators.onNextDropped(line, actual.currentContext());
                 return;
             }
-            if (!queue.offer(line)) {
+            if (++received > requestedTotal || !queue.offer(line)) {
                 upstream.cancel();
                 onError(Operators.onOperatorError(Exceptions.failWithOverflow(
                         "writeLines received more lines than it requested"), actual.currentContext()));
@@ -249,7 +259,7 @@ public final class FifoWriteMono extends Mono<Void> {
                 writeEnd = end;
                 batch = new LineBatcher(BATCH_CAPACITY, options.atomicLines() ? end.pipeBuf() : BATCH_CAPACITY);
                 if (sourceMode != Fuseable.SYNC) {
-                    upstream.request(PREFETCH);
+                    requestUpstream(PREFETCH);
                 }
             }
             LineBatcher staged = batch;
@@ -288,7 +298,7 @@ public final class FifoWriteMono extends Mono<Void> {
                     }
                     if (sourceMode != Fuseable.SYNC && ++consumed == LIMIT) {
                         consumed = 0;
-                        upstream.request(LIMIT);
+                        requestUpstream(LIMIT);
                     }
                 }
                 pendingLine = bytes;
@@ -311,6 +321,13 @@ public final class FifoWriteMono extends Mono<Void> {
                 upstream.cancel();
                 return null;
             }
+        }
+
+        private void requestUpstream(int n) {
+            if (sourceMode == Fuseable.NONE) {
+                requestedTotal += n; // only the drain thread requests: no lost update
+            }
+            upstream.request(n);
         }
 
         private boolean upstreamFailedWithNothingToWrite() {

@@ -27,8 +27,10 @@ public final class LineBatcher {
     private ByteBuffer buffer = NONE;
     private int length;
     /** End offset and line count of each closed segment; the open one runs from the last end. */
-    private int[] segmentEnds = new int[16];
-    private int[] segmentLines = new int[16];
+    private static final int[] NO_SEGMENTS = new int[0];
+    /** Grown on the first segment, so that an idle writer holds none. */
+    private int[] segmentEnds = NO_SEGMENTS;
+    private int[] segmentLines = NO_SEGMENTS;
     private int segments;
     private int openSegmentLines;
     /** Next segment to write. */
@@ -107,8 +109,9 @@ public final class LineBatcher {
 
     private void closeSegment() {
         if (segments == segmentEnds.length) {
-            segmentEnds = Arrays.copyOf(segmentEnds, segments * 2);
-            segmentLines = Arrays.copyOf(segmentLines, segments * 2);
+            int grown = Math.max(16, segments * 2);
+            segmentEnds = Arrays.copyOf(segmentEnds, grown);
+            segmentLines = Arrays.copyOf(segmentLines, grown);
         }
         segmentEnds[segments] = length;
         segmentLines[segments] = openSegmentLines;
