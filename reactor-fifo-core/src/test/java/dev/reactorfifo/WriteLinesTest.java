@@ -26,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import reactor.core.Disposable;
+import reactor.core.Exceptions;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Schedulers;
@@ -97,6 +98,40 @@ class WriteLinesTest extends FifoTestCase {
         }
         StepVerifier.create(upstreamCancelled.asMono()).expectComplete().verify(WAIT);
         assertThat(Files.readString(out)).isEqualTo("line 0\n");
+    }
+
+    /**
+     * An upstream that ignores backpressure (sends more than writeLines requested) fails the write
+     * with an overflow instead of growing the queue: the bound is checked in onNext, as the queue
+     * itself grows in linked chunks.
+     */
+    @Test
+    void anUpstreamThatSendsMoreThanRequestedFailsWithOverflow() throws Exception {
+        org.reactivestreams.Publisher<String> rude = subscriber -> {
+            subscriber.onSubscribe(new org.reactivestreams.Subscription() {
+                boolean sent;
+
+                @Override
+                public void request(long n) {
+                    if (!sent) {
+                        sent = true;
+                        for (int i = 0; i < 10_000; i++) { // whatever was asked for
+                            subscriber.onNext("line " + i);
+                        }
+                    }
+                }
+
+                @Override
+                public void cancel() {
+                }
+            });
+        };
+        try (Peer reader = Peer.start(dir.resolve("out"), "cat", pipe.path().toString())) {
+            StepVerifier.create(pipe.writeLines(rude))
+                    .expectErrorSatisfies(e -> assertThat(Exceptions.isOverflow(e)).as("overflow: %s", e).isTrue())
+                    .verify(WAIT);
+            reader.awaitExit(WAIT);
+        }
     }
 
     @Test
