@@ -8,7 +8,15 @@ import reactor.core.publisher.Sinks;
  * A hot, push-style writer of lines into a FIFO, made by {@link NamedPipe#sink()}. It behaves
  * like a Reactor {@link Sinks.Many}: the {@code tryEmit} methods never block and answer with an
  * {@link Sinks.EmitResult}; the lines go through a bounded queue of
- * {@link WriteOptions#bufferSize(int)} lines to a writer running on the options' scheduler.
+ * {@link WriteOptions#bufferSize(int)} lines.
+ *
+ * <p><b>Threads.</b> A line is checked and encoded on the emitting thread, which also writes it
+ * with a non-blocking {@code write(2)} when no other thread is writing: a lone line or a reply
+ * reaches the pipe without waking any other thread. Lines emitted while a write is in flight
+ * join the next write; while the reader has not read what was written before, lines are staged
+ * and written together by one deferred flush on the options' scheduler, so a burst from one
+ * thread becomes few large writes. A full pipe hands the rest to the scheduler once the shared
+ * poller reports room; the emitting thread never waits.
  *
  * <p>The FIFO is opened (waiting for a reader by default) as soon as the sink is created; lines
  * emitted before that are queued. {@link #dispose()} cancels: queued lines are dropped, a wait for
@@ -17,23 +25,39 @@ import reactor.core.publisher.Sinks;
 public interface FifoSink extends Disposable {
 
     /**
-     * Queues one line (without terminator) for writing. Never blocks.
+     * Queues one line (without terminator) for writing, and writes it at once on this thread
+     * when no other thread is writing. Never blocks.
      *
-     * <p>Calls must not overlap, as with every Reactor sink. Mind a reply: when the writer has
-     * been idle, the calling thread itself writes the line with a non-blocking write before this
-     * method returns (the lowest latency), so a peer's answer to it can reach another of your
-     * threads while this call is still returning. If that thread emits in turn, it gets
-     * {@code FAIL_NON_SERIALIZED}: retry on it (Reactor's
-     * {@code Sinks.EmitFailureHandler.busyLooping}) or emit from one thread.
+     * <p>Calls must not overlap, as with every Reactor sink ({@code FAIL_NON_SERIALIZED}). The
+     * line is queued before this call writes it, and the call stops counting as "emitting" then:
+     * a peer's answer that reaches another of your threads while this one is still writing can be
+     * emitted from there and joins the write in flight.
      *
      * @param line the line; it must not contain {@code \n} or {@code \r}
      * @return {@code OK} when queued, {@code FAIL_OVERFLOW} when the queue is full,
      *     {@code FAIL_NON_SERIALIZED} when another thread is emitting at the same moment,
-     *     {@code FAIL_TERMINATED} after complete or error, {@code FAIL_CANCELLED} after
-     *     {@link #dispose()}
-     * @throws IllegalArgumentException if the line contains {@code \n} or {@code \r}
+     *     {@code FAIL_TERMINATED} after complete or error (or after the writer failed: see
+     *     {@link #done()}), {@code FAIL_CANCELLED} after {@link #dispose()}
+     * @throws IllegalArgumentException if the line contains {@code \n} or {@code \r}, or a
+     *     character the charset cannot encode; nothing of it is queued and the sink stays usable
      */
     Sinks.EmitResult tryEmitNext(String line);
+
+    /**
+     * Emits one line, retrying as {@code failureHandler} says, as Reactor's
+     * {@link Sinks.Many#emitNext(Object, Sinks.EmitFailureHandler)} does: a handler that parks
+     * briefly and answers {@code true} for {@code FAIL_OVERFLOW} waits for room in a full queue,
+     * for instance ({@code Sinks.EmitFailureHandler.busyLooping} retries only
+     * {@code FAIL_NON_SERIALIZED}). When the handler gives up on {@code FAIL_OVERFLOW}, the sink ends
+     * with an overflow error (see {@link #done()}); on {@code FAIL_TERMINATED} or
+     * {@code FAIL_CANCELLED} the line is dropped.
+     *
+     * @param line the line; it must not contain {@code \n} or {@code \r}
+     * @param failureHandler decides, for each failed attempt, whether to try again
+     * @throws IllegalArgumentException as {@link #tryEmitNext(String)} does
+     * @throws Sinks.EmissionException when the handler gives up on {@code FAIL_NON_SERIALIZED}
+     */
+    void emitNext(String line, Sinks.EmitFailureHandler failureHandler);
 
     /**
      * Ends the stream: queued lines are written, then the descriptor is closed and {@link #done()}

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import reactor.core.publisher.Sinks;
 import reactor.core.publisher.Sinks.EmitResult;
 import reactor.test.StepVerifier;
 
@@ -114,12 +115,70 @@ class FifoSinkTest extends FifoTestCase {
                 .isEqualTo("before the error\n");
     }
 
+    /**
+     * A line the sink cannot write (a terminator in it, a character the charset cannot encode) is
+     * refused at the emit with IllegalArgumentException, and the sink stays usable: the lines
+     * around it are written.
+     */
     @Test
-    void refusesALineWithATerminator() {
-        FifoSink sink = pipe.sink(WriteOptions.defaults());
-        try {
+    void refusesAnUnwritableLineAtTheEmitAndStaysUsable() throws Exception {
+        Path out = dir.resolve("out");
+        try (Peer reader = Peer.start(out, "cat", pipe.path().toString())) {
+            FifoSink sink = pipe.sink(WriteOptions.defaults().charset(java.nio.charset.StandardCharsets.US_ASCII));
+            assertThat(sink.tryEmitNext("first")).isEqualTo(EmitResult.OK);
             assertThatThrownBy(() -> sink.tryEmitNext("two\nlines"))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must not contain");
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("contains \\n");
+            assertThatThrownBy(() -> sink.tryEmitNext("caf\u00e9"))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("US-ASCII cannot encode");
+            assertThat(sink.tryEmitNext("last")).isEqualTo(EmitResult.OK);
+            assertThat(sink.tryEmitComplete()).isEqualTo(EmitResult.OK);
+            sink.done().block(WAIT);
+            assertThat(reader.awaitExit(WAIT)).isZero();
+        }
+        assertThat(Files.readString(out)).isEqualTo("first\nlast\n");
+    }
+
+    /** emitNext retries as its handler says: a tiny queue and a handler that waits for room deliver every line. */
+    @Test
+    void emitNextRetriesAsItsHandlerSays() throws Exception {
+        Path out = dir.resolve("out");
+        int count = 20_000;
+        try (Peer reader = Peer.start(out, "cat", pipe.path().toString())) {
+            FifoSink sink = pipe.sink(WriteOptions.defaults().bufferSize(2));
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            Sinks.EmitFailureHandler waitForRoom = (signal, result) -> {
+                java.util.concurrent.locks.LockSupport.parkNanos(10_000);
+                return result == EmitResult.FAIL_OVERFLOW && System.nanoTime() < deadline;
+            };
+            for (int i = 0; i < count; i++) {
+                sink.emitNext("line " + i, waitForRoom);
+            }
+            assertThat(sink.tryEmitComplete()).isEqualTo(EmitResult.OK);
+            sink.done().block(WAIT);
+            assertThat(reader.awaitExit(WAIT)).isZero();
+        }
+        List<String> lines = Files.readAllLines(out);
+        assertThat(lines).hasSize(count).startsWith("line 0").endsWith("line " + (count - 1));
+    }
+
+    /**
+     * When the handler gives up on a full queue, the sink ends with an overflow, as Reactor's sinks
+     * do; the line queued before it is still written.
+     */
+    @Test
+    void emitNextThatGivesUpOnAFullQueueFailsTheSinkWithAnOverflow() throws Exception {
+        Path out = dir.resolve("out");
+        FifoSink sink = pipe.sink(WriteOptions.defaults().bufferSize(1)); // no reader yet: the queue stays full
+        try {
+            sink.emitNext("queued", Sinks.EmitFailureHandler.FAIL_FAST);
+            sink.emitNext("overflows", Sinks.EmitFailureHandler.FAIL_FAST);
+            try (Peer reader = Peer.start(out, "cat", pipe.path().toString())) {
+                StepVerifier.create(sink.done())
+                        .expectErrorSatisfies(e -> assertThat(reactor.core.Exceptions.isOverflow(e)).as("%s", e).isTrue())
+                        .verify(WAIT);
+                assertThat(reader.awaitExit(WAIT)).isZero();
+            }
+            assertThat(Files.readString(out)).isEqualTo("queued\n");
         } finally {
             sink.dispose();
         }

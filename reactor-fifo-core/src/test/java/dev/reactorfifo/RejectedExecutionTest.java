@@ -63,7 +63,7 @@ class RejectedExecutionTest extends ReleaseChecked {
      * Runs the first task on a worker (the open), and for the second one signals {@code reject},
      * waits until the test has cancelled, then throws.
      */
-    private static final class RejectingSecondTask implements Scheduler {
+    private static class RejectingSecondTask implements Scheduler {
         final ExecutorService worker = Executors.newSingleThreadExecutor();
         final AtomicInteger calls = new AtomicInteger();
         final CountDownLatch reject = new CountDownLatch(1);
@@ -121,6 +121,49 @@ class RejectedExecutionTest extends ReleaseChecked {
             scheduler.dispose();
         }
         assertThat(dropped).as("errors of a rejected drain that a cancel had already released").isEmpty();
+    }
+
+    /**
+     * A drain the poller resumes and the scheduler rejects fails the subscription off the poller
+     * thread: the subscriber's onError (here one that throws) never runs on the thread every FIFO
+     * of the process waits on, and a fresh subscription still delivers. Before, the throw ended
+     * the poller thread and failed every later lines() of the JVM.
+     */
+    @Test
+    void aRejectedResumeFailsOffThePollerThread() throws Exception {
+        Path fifo = NamedPipe.create(dir.resolve("fifo")).path();
+        Scheduler firstOnly = new RejectingSecondTask() {
+            @Override
+            public Disposable schedule(Runnable task) {
+                if (calls.incrementAndGet() == 1) {
+                    worker.submit(task);
+                    return () -> { };
+                }
+                throw new RejectedExecutionException("rejected on purpose");
+            }
+        };
+        AtomicReference<String> onErrorThread = new AtomicReference<>();
+        CountDownLatch failed = new CountDownLatch(1);
+        NamedPipe.of(fifo).lines(ReadOptions.defaults().scheduler(firstOnly)).subscribe(new BaseSubscriber<String>() {
+            @Override
+            protected void hookOnError(Throwable error) {
+                onErrorThread.set(Thread.currentThread().getName());
+                failed.countDown();
+                throw new IllegalStateException("a subscriber whose onError throws");
+            }
+        });
+        LinesTest.awaitCondition(() -> descriptorsOn(fifo) == 1, "the reader opened and waits");
+        try (FifoTestSupport.Peer writer = FifoTestSupport.Peer.sh("printf 'x\\n' > " + FifoTestSupport.shQuote(fifo.toString()))) {
+            assertThat(failed.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).as("the rejected resume failed the stream").isTrue();
+            writer.awaitExit(WAIT);
+        } finally {
+            firstOnly.dispose();
+        }
+        assertThat(onErrorThread.get()).doesNotStartWith("reactor-fifo-poller");
+        try (FifoTestSupport.Peer writer = FifoTestSupport.Peer.sh("printf 'fresh\\n' > " + FifoTestSupport.shQuote(fifo.toString()))) {
+            StepVerifier.create(NamedPipe.of(fifo).lines()).expectNext("fresh").expectComplete().verify(WAIT);
+        }
+        dropped.clear(); // the throwing onError's error, dropped on the thread that ran it
     }
 
     @Test

@@ -4,55 +4,153 @@ import dev.reactorfifo.BrokenPipeException;
 import dev.reactorfifo.FifoSink;
 import dev.reactorfifo.NamedPipe;
 import dev.reactorfifo.WriteOptions;
+import java.nio.charset.CharacterCodingException;
+import java.util.Objects;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicLong;
-import reactor.core.Disposable;
+import org.jspecify.annotations.Nullable;
+import org.reactivestreams.Subscription;
+import reactor.core.CoreSubscriber;
+import reactor.core.Fuseable;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Operators;
+import reactor.core.publisher.SignalType;
 import reactor.core.publisher.Sinks;
+import reactor.util.context.Context;
 
 /**
- * {@link FifoSink}: a serialized {@code Sinks.many().unicast()} over a queue of exactly
- * {@code bufferSize} lines, feeding {@link FifoWriteMono}, which is subscribed at construction.
- * Using Reactor's own sink gives the {@code EmitResult} contract exactly, including
- * {@code FAIL_NON_SERIALIZED} and {@code FAIL_CANCELLED}.
+ * {@link FifoSink}: lines are checked and encoded on the emitting thread, queued in a lock-free
+ * queue of exactly {@code bufferSize} lines, and written by a {@link FifoWriteMono.WriteSubscriber}
+ * fused to that queue (asynchronous fusion: the queue is the writer's own). An emit signals the
+ * writer, which writes on the emitting thread when no other thread is writing: no hand-over per
+ * line. The writer is subscribed at construction, so the FIFO is opened at once.
+ *
+ * <p>Emits must not overlap (as with every Reactor sink: {@code FAIL_NON_SERIALIZED}); the
+ * emitting flag is released before the writer is signalled, so a reply that another thread emits
+ * while this one is still writing is queued and joins the write in flight instead of failing.
  */
 public final class BoundedFifoSink implements FifoSink {
 
     private final String path;
-    private final Sinks.Many<String> lines;
+    private final LineEncoder encoder;
+    private final ExactCapacityQueue<Object> queue;
     private final Sinks.Empty<Void> done = Sinks.empty();
-    private final AtomicLong accepted = new AtomicLong();
     private final AtomicLong written = new AtomicLong();
-    private final Disposable writing;
+    private final FifoWriteMono.WriteSubscriber writer;
+
+    private volatile int emitting;
+    private static final AtomicIntegerFieldUpdater<BoundedFifoSink> EMITTING =
+            AtomicIntegerFieldUpdater.newUpdater(BoundedFifoSink.class, "emitting");
+    /** Lines accepted; written by the serialised emitter only. */
+    private volatile long accepted;
+    private volatile boolean terminated;
+    private volatile boolean cancelled;
+    /** The writer ended, with or without an error. */
+    private volatile boolean doneTerminated;
 
     public BoundedFifoSink(NamedPipe pipe, WriteOptions options) {
         this.path = pipe.path().toString();
-        this.lines = Sinks.many().unicast().onBackpressureBuffer(new ExactCapacityQueue<>(options.bufferSize()));
-        this.writing = new FifoWriteMono(lines.asFlux(), path, options, written)
-                .subscribe(null, this::failed, () -> done.tryEmitEmpty());
+        this.encoder = new LineEncoder(options.charset(), path);
+        this.queue = new ExactCapacityQueue<>(options.bufferSize());
+        this.writer = new FifoWriteMono.WriteSubscriber(new Outcome(), path, options, written);
+        writer.onSubscribe(new LineSource());
     }
 
     @Override
     public Sinks.EmitResult tryEmitNext(String line) {
-        if (line.indexOf('\n') >= 0 || line.indexOf('\r') >= 0) {
-            throw new IllegalArgumentException(path + ": a line must not contain \\n or \\r, which would split"
-                    + " it into several lines at the reader");
+        Objects.requireNonNull(line, "line");
+        if (!EMITTING.compareAndSet(this, 0, 1)) {
+            return Sinks.EmitResult.FAIL_NON_SERIALIZED;
         }
-        Sinks.EmitResult result = lines.tryEmitNext(line);
-        if (result == Sinks.EmitResult.OK) {
-            accepted.incrementAndGet();
+        try {
+            if (terminated) {
+                return cancelled ? Sinks.EmitResult.FAIL_CANCELLED : Sinks.EmitResult.FAIL_TERMINATED;
+            }
+            if (!queue.offer(encode(line))) {
+                return Sinks.EmitResult.FAIL_OVERFLOW;
+            }
+            accepted++; // only the emitter writes it
+        } finally {
+            emitting = 0;
         }
-        return result;
+        writer.onNext(null); // fused: "the queue has lines"; writes here unless another thread is writing
+        return Sinks.EmitResult.OK;
+    }
+
+    /** Refused at the emit, and the sink stays usable: no half-written line, no later failure. */
+    private byte[] encode(String line) {
+        try {
+            return encoder.encode(line, accepted + 1);
+        } catch (CharacterCodingException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void emitNext(String line, Sinks.EmitFailureHandler failureHandler) {
+        Objects.requireNonNull(failureHandler, "failureHandler");
+        for (;;) {
+            Sinks.EmitResult result = tryEmitNext(line);
+            if (result.isSuccess()) {
+                return;
+            }
+            if (failureHandler.onEmitFailure(SignalType.ON_NEXT, result)) {
+                continue;
+            }
+            switch (result) {
+                case FAIL_OVERFLOW:
+                    // as Reactor's sinks do: a line that cannot be queued ends the stream with an overflow
+                    emitError(reactor.core.Exceptions.failWithOverflow(path
+                            + ": the FifoSink's queue is full (bufferSize lines) and the failure handler gave up"),
+                            failureHandler);
+                    return;
+                case FAIL_CANCELLED:
+                case FAIL_TERMINATED:
+                    return; // the line is dropped, as Reactor's sinks drop it
+                default:
+                    throw new Sinks.EmissionException(result, "emitNext to " + path + " failed: " + result);
+            }
+        }
+    }
+
+    private void emitError(Throwable error, Sinks.EmitFailureHandler failureHandler) {
+        for (;;) {
+            Sinks.EmitResult result = tryEmitError(error);
+            if (result.isSuccess() || !failureHandler.onEmitFailure(SignalType.ON_ERROR, result)) {
+                return;
+            }
+        }
     }
 
     @Override
     public Sinks.EmitResult tryEmitComplete() {
-        return lines.tryEmitComplete();
+        return terminate(null);
     }
 
     @Override
     public Sinks.EmitResult tryEmitError(Throwable error) {
-        return lines.tryEmitError(error);
+        return terminate(Objects.requireNonNull(error, "error"));
+    }
+
+    private Sinks.EmitResult terminate(@Nullable Throwable error) {
+        if (!EMITTING.compareAndSet(this, 0, 1)) {
+            return Sinks.EmitResult.FAIL_NON_SERIALIZED;
+        }
+        try {
+            if (terminated) {
+                return cancelled ? Sinks.EmitResult.FAIL_CANCELLED : Sinks.EmitResult.FAIL_TERMINATED;
+            }
+            terminated = true;
+        } finally {
+            emitting = 0;
+        }
+        if (error == null) {
+            writer.onComplete();
+        } else {
+            writer.onError(error);
+        }
+        return Sinks.EmitResult.OK;
     }
 
     @Override
@@ -62,37 +160,108 @@ public final class BoundedFifoSink implements FifoSink {
 
     @Override
     public void dispose() {
-        if (writing.isDisposed()) {
+        if (cancelled) {
             return;
         }
-        writing.dispose();
+        cancelled = true;
+        terminated = true;
+        writer.cancel();
         // the cancelled writer signals nothing, but done() promises an outcome
         done.tryEmitError(new CancellationException(path + ": the sink was disposed; " + counts()));
     }
 
     @Override
     public boolean isDisposed() {
-        return writing.isDisposed();
-    }
-
-    private void failed(Throwable error) {
-        long w = written.get();
-        String counts = counts();
-        Throwable reported;
-        if (error instanceof BrokenPipeException) {
-            reported = new BrokenPipeException(path + ": the reader went away (broken pipe); " + counts, w);
-            reported.initCause(error);
-        } else {
-            reported = error;
-            reported.addSuppressed(new FifoSinkOutcome(path + ": " + counts));
-        }
-        done.tryEmitError(reported);
+        return cancelled || doneTerminated;
     }
 
     private String counts() {
         long w = written.get();
-        long dropped = Math.max(0, accepted.get() - w);
+        long dropped = Math.max(0, accepted - w);
         return w + " lines were written, " + dropped + " accepted lines were dropped unwritten";
+    }
+
+    /** The writer's side of the queue: asynchronous fusion, so the queue is the writer's own. */
+    private final class LineSource implements Fuseable.QueueSubscription<Object> {
+
+        @Override
+        public int requestFusion(int requestedMode) {
+            return (requestedMode & Fuseable.ASYNC) != 0 ? Fuseable.ASYNC : Fuseable.NONE;
+        }
+
+        @Override
+        public @Nullable Object poll() {
+            return queue.poll();
+        }
+
+        @Override
+        public int size() {
+            return queue.size();
+        }
+
+        @Override
+        public boolean isEmpty() {
+            return queue.isEmpty();
+        }
+
+        @Override
+        public void clear() {
+            while (queue.poll() != null) {
+                // dropped: the writer ended
+            }
+        }
+
+        @Override
+        public void request(long n) {
+            // bounded by the queue's capacity: an emit that finds it full answers FAIL_OVERFLOW
+        }
+
+        @Override
+        public void cancel() {
+            // the writer failed (the reader went away, the FIFO could not be opened): refuse more lines
+            cancelled = true;
+            terminated = true;
+        }
+    }
+
+    /** Receives the writer's outcome and turns it into {@link #done()}'s, with the counts. */
+    private final class Outcome implements CoreSubscriber<Void> {
+
+        @Override
+        public void onSubscribe(Subscription s) {
+            s.request(Long.MAX_VALUE);
+        }
+
+        @Override
+        public void onNext(Void unused) {
+        }
+
+        @Override
+        public void onError(Throwable error) {
+            doneTerminated = true;
+            long w = written.get();
+            String counts = counts();
+            Throwable reported;
+            if (error instanceof BrokenPipeException) {
+                reported = new BrokenPipeException(path + ": the reader went away (broken pipe); " + counts, w);
+                reported.initCause(error);
+            } else {
+                reported = error;
+                reported.addSuppressed(new FifoSinkOutcome(path + ": " + counts));
+            }
+            done.tryEmitError(reported);
+        }
+
+        @Override
+        public void onComplete() {
+            doneTerminated = true;
+            done.tryEmitEmpty();
+        }
+
+        @Override
+        public Context currentContext() {
+            return Context.empty();
+        }
     }
 
     /** Attached to a failure of the sink to say how far it got. */

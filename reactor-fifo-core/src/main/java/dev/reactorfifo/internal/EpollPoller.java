@@ -87,7 +87,7 @@ final class EpollPoller extends Poller {
             long data = Posix.epollToken(events, i);
             Waiter w = waiter(data >>> SEQUENCE_BITS);
             if (w != null) {
-                w.fire(Posix.epollEvents(events, i), (int) (data & Waiter.SEQUENCE_MASK));
+                fireSafely(w, Posix.epollEvents(events, i), (int) (data & Waiter.SEQUENCE_MASK));
             }
         }
     }

@@ -36,8 +36,6 @@ abstract class FifoDrain implements Runnable {
     private boolean done;
     // owned by the WIP holder
     private boolean inline;
-    private boolean handOff;
-    private long idleSince;
 
     private volatile int wip;
     private static final AtomicIntegerFieldUpdater<FifoDrain> WIP =
@@ -77,8 +75,8 @@ abstract class FifoDrain implements Runnable {
 
     /**
      * Whether {@link #signal()} may run the drain on the signalling thread rather than hand it
-     * to the scheduler. Called with the counter held. The drain then must never wait: it calls
-     * {@link #handOff()} instead and returns.
+     * to the scheduler. Called with the counter held. The drain then must never wait: a write
+     * that finds the pipe full arms the poller and returns.
      */
     boolean mayRunInline() {
         return false;
@@ -99,16 +97,6 @@ abstract class FifoDrain implements Runnable {
     /** @return whether the drain runs on a signalling thread, where it must not wait */
     final boolean isInline() {
         return inline;
-    }
-
-    /** From an inline drain that would have to wait: continue on the scheduler instead. */
-    final void handOff() {
-        handOff = true;
-    }
-
-    /** @return when the drain last went idle, by {@link System#nanoTime()} */
-    final long idleSince() {
-        return idleSince;
     }
 
     /** The {@link Scannable} attributes every drain answers alike; null for the others. */
@@ -144,17 +132,40 @@ abstract class FifoDrain implements Runnable {
         } catch (RejectedExecutionException e) {
             // the task never runs: take it back, unless a cancel took it first and released everything
             if (TASK.compareAndSet(this, QUEUED, RUNNING)) {
-                fail(Operators.onRejectedExecution(e, context()));
-                afterTerminated();
+                failOffThePoller(Operators.onRejectedExecution(e, context()));
             }
         }
     }
 
     /**
+     * Fails the stream, which calls the subscriber's {@code onError}: never on the poller thread
+     * (where a rejected resume lands), whose every minute belongs to every FIFO of the process.
+     * The caller holds the counter and hands it over with the work.
+     */
+    private void failOffThePoller(Throwable error) {
+        Runnable failure = () -> {
+            fail(error);
+            afterTerminated();
+        };
+        if (!Poller.isPollerThread(Thread.currentThread())) {
+            failure.run();
+            return;
+        }
+        try {
+            Schedulers.parallel().schedule(failure);
+        } catch (RejectedExecutionException e) {
+            Thread t = new Thread(failure, "reactor-fifo-failure");
+            t.setDaemon(true);
+            t.start();
+        }
+    }
+
+    /**
      * Like {@link #schedule()}, but when nothing runs and {@link #mayRunInline()} allows it, runs
-     * the drain right here: a lone line then reaches the pipe without waking a scheduler thread
-     * (about 30 µs on this machine's VM). Only for signals from upstream, never from the shared
-     * poller's thread.
+     * the drain right here: a lone line then reaches the pipe without waking a scheduler thread,
+     * and a signal that arrives while it runs (another thread's line) makes it run once more, so
+     * those lines join the next write. Only for signals from upstream, never from the poller's
+     * thread.
      */
     final void signal() {
         if (WIP.getAndIncrement(this) != 0) {
@@ -179,17 +190,23 @@ abstract class FifoDrain implements Runnable {
                 afterTerminated();
                 return;
             }
-            if (handOff) {
-                handOff = false;
-                dispatch(); // still holding the counter: the task continues where this stopped
-                return;
-            }
-            idleSince = System.nanoTime();
             missed = WIP.addAndGet(this, -missed);
             if (missed == 0) {
                 return;
             }
         }
+    }
+
+    /**
+     * Runs the drain on the calling thread, which must be one of the scheduler's (a task the
+     * drain scheduled itself), unless it runs elsewhere already: then that one runs once more.
+     */
+    final void drainHere() {
+        if (WIP.getAndIncrement(this) != 0) {
+            return;
+        }
+        task = RUNNING;
+        loop();
     }
 
     final void cancelDrain() {
@@ -214,6 +231,19 @@ abstract class FifoDrain implements Runnable {
         if (!TASK.compareAndSet(this, QUEUED, RUNNING)) {
             return; // a cancel took it while queued and released everything
         }
+        if (Poller.isPollerThread(Thread.currentThread())) {
+            // a scheduler that runs tasks on the calling thread: the drain would read, emit and
+            // linger on the thread every FIFO waits on
+            failOffThePoller(new IllegalStateException("the scheduler " + scheduler + " ran a FIFO's drain on the"
+                    + " thread that scheduled it, here the reactor-fifo poller's; use one that runs tasks on threads"
+                    + " of its own, such as Schedulers.boundedElastic()"));
+            return;
+        }
+        loop();
+    }
+
+    /** The drain loop of a thread that holds the counter, with the task RUNNING. */
+    private void loop() {
         int missed = 1;
         for (;;) {
             if (!done) {
@@ -230,7 +260,6 @@ abstract class FifoDrain implements Runnable {
             }
             // IDLE before the counter can reach zero: a schedule() that then wins marks it QUEUED
             task = IDLE;
-            idleSince = System.nanoTime();
             missed = WIP.addAndGet(this, -missed);
             if (missed == 0) {
                 return;

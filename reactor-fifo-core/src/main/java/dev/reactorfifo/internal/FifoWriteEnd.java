@@ -14,7 +14,7 @@ import java.nio.ByteBuffer;
 final class FifoWriteEnd implements AutoCloseable {
 
     /** Outcome of {@link #write}. */
-    enum Result { WRITTEN, CANCELLED, PENDING, WOULD_WAIT, BROKEN }
+    enum Result { WRITTEN, CANCELLED, PENDING, BROKEN }
 
     /** A reader that appears is noticed within this many milliseconds. */
     static final int MAX_BACKOFF_MILLIS = 10;
@@ -95,21 +95,26 @@ final class FifoWriteEnd implements AutoCloseable {
         }
     }
 
+    /** @return the bytes written into the pipe and not read yet, or -1 if the system cannot tell */
+    int unreadBytes() {
+        return Posix.unreadBytes(fd);
+    }
+
     /** @return PIPE_BUF: the largest write the kernel keeps atomic (never interleaved) */
     int pipeBuf() {
         return Posix.pipeBuf(fd);
     }
 
     /**
-     * Writes {@code buffer[from, to)} with one {@code write(2)} when it fits, waiting for room
-     * when the pipe is full. A write of at most PIPE_BUF bytes is all or nothing on a non-blocking
+     * Writes {@code buffer[from, to)} with one {@code write(2)} when it fits, or arms the poller
+     * for room when the pipe is full. A write of at most PIPE_BUF bytes is all or nothing on a non-blocking
      * descriptor; a longer one may be partial and is continued. After {@link Result#PENDING} call
      * again with the same range: it continues where it stopped.
      *
-     * @param mayWait false on a thread that must not wait: a full pipe then answers
-     *     {@link Result#WOULD_WAIT}, and a later call continues
+     * @param onEmitter true on a line's emitting thread, which must not wait at all: a full pipe
+     *     then arms the poller at once, without the chatty-pipe linger
      */
-    Result write(ByteBuffer buffer, int from, int to, boolean mayWait) throws IOException {
+    Result write(ByteBuffer buffer, int from, int to, boolean onEmitter) throws IOException {
         int length = to - from;
         try {
             while (written < length) {
@@ -129,10 +134,7 @@ final class FifoWriteEnd implements AutoCloseable {
                 if (errno != Posix.EAGAIN) {
                     throw Errors.toException(errno, path, "write");
                 }
-                if (!mayWait) {
-                    return Result.WOULD_WAIT;
-                }
-                int revents = waiter.await(fd, Posix.POLLOUT);
+                int revents = waiter.await(fd, Posix.POLLOUT, !onEmitter);
                 if (revents == Waiter.CANCELLED) {
                     return Result.CANCELLED;
                 }

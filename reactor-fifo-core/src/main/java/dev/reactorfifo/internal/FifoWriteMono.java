@@ -34,8 +34,6 @@ public final class FifoWriteMono extends Mono<Void> {
 
     static final int PREFETCH = 512;
     private static final int QUEUE_LINK = 32;
-    /** How long the writer must have been idle for a new line to be written by its emitting thread. */
-    static final long INLINE_AFTER_IDLE_NANOS = 10_000;
     private static final int LIMIT = PREFETCH - (PREFETCH >> 2);
     /** Bytes staged before writing: a default pipe's capacity, so a reader finds whole pipe-fulls. */
     static final int BATCH_CAPACITY = 1 << 16;
@@ -68,7 +66,11 @@ public final class FifoWriteMono extends Mono<Void> {
         source.subscribe(new WriteSubscriber(actual, path, options, linesWrittenCounter));
     }
 
-    static final class WriteSubscriber extends FifoDrain implements CoreSubscriber<String>, Subscription, Scannable {
+    /**
+     * Writes what its upstream sends: {@code String} lines, encoded here, or lines a
+     * {@link BoundedFifoSink} encoded already as {@code byte[]} (without terminator).
+     */
+    static final class WriteSubscriber extends FifoDrain implements CoreSubscriber<Object>, Subscription, Scannable {
 
         private final CoreSubscriber<? super Void> actual;
         private final String path;
@@ -77,7 +79,7 @@ public final class FifoWriteMono extends Mono<Void> {
         private final @Nullable AtomicLong linesWrittenCounter;
 
         private @Nullable Subscription upstream;
-        private @Nullable Queue<String> queue;
+        private @Nullable Queue<Object> queue;
         private int sourceMode;
 
         // Owned by the WIP holder (the drain task, or cancel() when idle)
@@ -99,6 +101,11 @@ public final class FifoWriteMono extends Mono<Void> {
          */
         private volatile long requestedTotal;
         private long received; // by the upstream's serialised onNext only
+
+        /** A deferred flush is scheduled; lines staged meanwhile join it. */
+        private volatile boolean flushScheduled;
+        /** The deferred flush ran: whoever drains next writes what is staged. */
+        private volatile boolean flushRequested;
 
         private volatile boolean upstreamDone;
         private @Nullable Throwable upstreamError;
@@ -126,7 +133,7 @@ public final class FifoWriteMono extends Mono<Void> {
             }
             upstream = s;
             if (s instanceof Fuseable.QueueSubscription) {
-                Fuseable.QueueSubscription<String> qs = (Fuseable.QueueSubscription<String>) s;
+                Fuseable.QueueSubscription<Object> qs = (Fuseable.QueueSubscription<Object>) s;
                 // THREAD_BARRIER: we poll on the scheduler's thread, so the upstream must not fuse
                 // user functions that expect to run on its own thread
                 int mode = qs.requestFusion(Fuseable.ANY | Fuseable.THREAD_BARRIER);
@@ -139,14 +146,14 @@ public final class FifoWriteMono extends Mono<Void> {
                 // linked chunks grown on demand rather than an array of PREFETCH slots: an idle
                 // writer then holds about 150 bytes of queue instead of 2 KiB; the bound is kept
                 // by requesting at most PREFETCH ahead and checking in onNext
-                queue = Queues.<String>unbounded(QUEUE_LINK).get();
+                queue = Queues.<Object>unbounded(QUEUE_LINK).get();
             }
             actual.onSubscribe(this);
             schedule(); // open the FIFO; lines are requested once it is open
         }
 
         @Override
-        public void onNext(@Nullable String line) {
+        public void onNext(@Nullable Object line) {
             if (sourceMode == Fuseable.ASYNC) {
                 signal(); // a fused source signals with null: its queue has lines
                 return;
@@ -202,14 +209,14 @@ public final class FifoWriteMono extends Mono<Void> {
         }
 
         /**
-         * A lone line after a pause is written by the thread that emitted it: no scheduler thread
-         * to wake, which is most of a line's latency. A burst (lines less than
-         * {@value #INLINE_AFTER_IDLE_NANOS} ns after the drain went idle) is handed to the scheduler
-         * as before, so its lines are batched instead of written one syscall each.
+         * Once the FIFO is open, whoever signals a line writes it when no other thread is writing:
+         * no scheduler thread to wake, which is most of a line's latency. Lines emitted while a
+         * write is in flight join the next one, and a burst from one thread is staged by
+         * {@link #flushOrDefer} while the reader is behind, so it still becomes few large writes.
          */
         @Override
         boolean mayRunInline() {
-            return writeEnd != null && !isDone() && System.nanoTime() - idleSince() > INLINE_AFTER_IDLE_NANOS;
+            return writeEnd != null && !isDone();
         }
 
         @Override
@@ -266,11 +273,12 @@ public final class FifoWriteMono extends Mono<Void> {
             if (!staged.hasBuffer()) {
                 staged.lend(BufferPool.borrowDirect(staged.capacity()));
             }
-            // a write that had to wait for room is finished before anything else
-            if ((oversize != null && !writeOversize(end)) || !flush(end)) {
+            // a write that had to wait for room is finished before anything else; lines staged
+            // for a deferred flush stay staged
+            if ((oversize != null && !writeOversize(end)) || !writeSealedSegments(end)) {
                 return;
             }
-            Queue<String> q = queue;
+            Queue<Object> q = queue;
             for (;;) {
                 if (isCancelled()) {
                     stop();
@@ -283,12 +291,12 @@ public final class FifoWriteMono extends Mono<Void> {
                         return;
                     }
                     boolean finished = upstreamDone;
-                    String line = q.poll(); // a fused SYNC source may throw here: handled as a failure
+                    Object line = q.poll(); // a fused SYNC source may throw here: handled as a failure
                     if (line == null) {
                         if (sourceMode == Fuseable.SYNC || finished) {
                             finish(end);
                         } else {
-                            flush(end); // the upstream has nothing more for now: do not hold lines back
+                            flushOrDefer(end); // the upstream has nothing more for now
                         }
                         return;
                     }
@@ -313,9 +321,12 @@ public final class FifoWriteMono extends Mono<Void> {
          * @return the line's bytes, or null if it is refused: then the upstream is cancelled and the
          *     lines accepted before it are still written before the error is signalled
          */
-        private byte @Nullable [] encode(String line) {
+        private byte @Nullable [] encode(Object line) {
+            if (line instanceof byte[]) {
+                return (byte[]) line; // encoded and checked by the sink on its emitting thread
+            }
             try {
-                return encoder.encode(line, linesWritten + batch.pendingLines() + 1);
+                return encoder.encode((String) line, linesWritten + batch.pendingLines() + 1);
             } catch (IllegalArgumentException | java.nio.charset.CharacterCodingException e) {
                 rejected = e;
                 upstream.cancel();
@@ -359,15 +370,20 @@ public final class FifoWriteMono extends Mono<Void> {
         }
 
         /**
-         * Writes every batched segment, back to back.
+         * Writes every staged line, in segments back to back.
          *
          * @return false if not all is written yet (waiting for room) or the stream ended
          */
         private boolean flush(FifoWriteEnd end) throws Exception {
+            batch.seal();
+            return writeSealedSegments(end);
+        }
+
+        /** @return false if not all is written yet (waiting for room) or the stream ended */
+        private boolean writeSealedSegments(FifoWriteEnd end) throws Exception {
             LineBatcher b = batch;
-            b.seal();
             while (b.hasSegment()) {
-                if (!written(end.write(b.buffer(), b.segmentStart(), b.segmentEnd(), !isInline()))) {
+                if (!written(end.write(b.buffer(), b.segmentStart(), b.segmentEnd(), isInline()))) {
                     return false;
                 }
                 countWritten(b.segmentWritten());
@@ -389,7 +405,7 @@ public final class FifoWriteMono extends Mono<Void> {
                 if (fromLine < slice) {
                     buffer.put(fromLine, (byte) '\n');
                 }
-                if (!written(end.write(buffer, 0, slice, !isInline()))) {
+                if (!written(end.write(buffer, 0, slice, isInline()))) {
                     return false;
                 }
                 oversizeWritten += slice;
@@ -404,10 +420,7 @@ public final class FifoWriteMono extends Mono<Void> {
                 case WRITTEN:
                     return true;
                 case PENDING:
-                    return false;
-                case WOULD_WAIT:
-                    handOff(); // the pipe is full: wait for room on the scheduler, not here
-                    return false;
+                    return false; // the pipe is full: the poller resumes the drain on the scheduler
                 case CANCELLED:
                     stop();
                     return false;
@@ -416,6 +429,48 @@ public final class FifoWriteMono extends Mono<Void> {
                             + linesWritten + " lines were written into the pipe", linesWritten));
                     return false;
             }
+        }
+
+        /**
+         * The upstream has nothing more for the moment: write what is staged, unless this is a
+         * line's emitting thread and the reader has not read what was written before. Then the
+         * reader is busy with bytes already in the pipe, writing now gains it nothing, and the
+         * staged lines wait for one deferred flush on the scheduler, which every line emitted
+         * meanwhile joins: a burst from one thread becomes few large writes. When the pipe is
+         * empty the reader is waiting, and the lines go out at once: a lone line or a reply is
+         * never held back. The choice rests on the pipe's state, asked once per batch with
+         * {@code FIONREAD}, not on a clock, so it holds on hosts with fast and slow wake-ups alike.
+         */
+        private void flushOrDefer(FifoWriteEnd end) throws Exception {
+            LineBatcher b = batch;
+            if (b.isEmpty()) {
+                return;
+            }
+            if (!isInline() || flushRequested) {
+                flushRequested = false;
+                flush(end);
+                return;
+            }
+            if (flushScheduled) {
+                return; // a deferred flush is on its way: these lines join it
+            }
+            if (end.unreadBytes() <= 0) { // the reader waits (or the system cannot tell): write now
+                flush(end);
+                return;
+            }
+            flushScheduled = true;
+            try {
+                scheduler().schedule(this::deferredFlush);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                flushScheduled = false;
+                flush(end); // no deferred flush possible: write now rather than hold lines back
+            }
+        }
+
+        private void deferredFlush() {
+            flushScheduled = false;
+            flushRequested = true;
+            drainHere();
         }
 
         private void countWritten(int lines) {

@@ -79,10 +79,14 @@ final class PollPoller extends Poller {
     @Override
     void closed() {
         synchronized (wakeLock) {
-            Posix.close(wakeWrite);
+            if (wakeWrite >= 0) {
+                Posix.close(wakeWrite);
+            }
             wakeWrite = -1;
         }
-        Posix.close(wakeRead);
+        if (wakeRead >= 0) {
+            Posix.close(wakeRead);
+        }
         wakeRead = -1;
     }
 
@@ -117,10 +121,13 @@ final class PollPoller extends Poller {
         }
         if (n > 0) {
             if (Posix.pollRevents(pollfds, 0) != 0) {
-                wakePending.set(false); // before emptying the pipe: a later wake writes again
                 while (Posix.read(wakeRead, drainBuffer, drainBuffer.capacity()) > 0) {
                     // empty the wake-up pipe: it has done its job
                 }
+                // after emptying it, never before: a wake that won the flag in between would
+                // have its byte swallowed and leave the flag set with an empty pipe, so that no
+                // later wake ever writes again; this way its change is applied before the next poll
+                wakePending.set(false);
             }
             for (int i = count - 1; i >= 1; i--) { // backwards: removing swaps in an entry already looked at
                 int revents = Posix.pollRevents(pollfds, i);
@@ -181,7 +188,7 @@ final class PollPoller extends Poller {
         Waiter w = entries[at];
         int sequence = entrySequences[at];
         remove(at);
-        w.fire(revents, sequence);
+        fireSafely(w, revents, sequence);
     }
 
     private void remove(int at) {

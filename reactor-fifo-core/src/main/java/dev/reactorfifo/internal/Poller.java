@@ -45,7 +45,6 @@ abstract class Poller {
     // guarded by lock
     private @Nullable Thread thread;
     private int threadCount;
-    private @Nullable Throwable failure;
 
     /** @return which poller this is, for diagnostics */
     abstract String name();
@@ -73,17 +72,13 @@ abstract class Poller {
         return ids.incrementAndGet();
     }
 
-    /** Makes {@code waiter} known, starting the thread if none runs. */
+    /** Makes {@code waiter} known, starting the thread if none runs (known only once it runs). */
     final void register(Waiter waiter) throws IOException {
         synchronized (lock) {
-            Throwable failed = failure;
-            if (failed != null) {
-                throw new IOException("the reactor-fifo poller thread failed", failed);
-            }
-            waiters.put(waiter.id(), waiter);
             if (thread == null) {
                 start();
             }
+            waiters.put(waiter.id(), waiter);
         }
     }
 
@@ -94,14 +89,41 @@ abstract class Poller {
     // guarded by lock
     private void start() throws IOException {
         open();
-        Thread t = new Thread(this::loop, "reactor-fifo-poller-" + (++threadCount));
-        t.setDaemon(true);
+        Thread t = new PollerThread(this::loop, "reactor-fifo-poller-" + (++threadCount));
         try {
             t.start();
         } catch (Throwable e) { // out of memory or threads: no half-started poller
+            closed();
             throw new IOException("cannot start the reactor-fifo poller thread", e);
         }
         thread = t;
+    }
+
+    /** The poller's thread: it runs no user code, and a drain that finds itself on it moves off. */
+    private static final class PollerThread extends Thread {
+        PollerThread(Runnable loop, String name) {
+            super(loop, name);
+            setDaemon(true);
+        }
+    }
+
+    /** @return whether {@code thread} is a poller's, where no drain, linger or user code may run */
+    static boolean isPollerThread(Thread thread) {
+        return thread instanceof PollerThread;
+    }
+
+    /**
+     * Delivers an answer on the poller thread: the resume action only schedules a drain, but a
+     * throw from it (a scheduler that fails in an unexpected way) must not end the thread that
+     * every FIFO of the process waits on.
+     */
+    static void fireSafely(Waiter waiter, int revents, int sequence) {
+        try {
+            waiter.fire(revents, sequence);
+        } catch (Throwable t) {
+            reactor.core.Exceptions.throwIfJvmFatal(t);
+            Operators.onErrorDropped(t, Context.empty());
+        }
     }
 
     /** @return the waiter with {@code id}, or null if it is closed */
@@ -138,18 +160,23 @@ abstract class Poller {
 
     /**
      * Fails every waiter rather than leave it waiting forever: each resumes, and its next wait
-     * throws an IOException carrying {@code fatal}; later registrations fail at once.
+     * throws an IOException carrying {@code fatal}. A later registration starts a new thread.
      */
     private void failAll(Throwable fatal) {
         List<Waiter> orphans;
         synchronized (lock) {
-            failure = fatal;
             thread = null;
             closed();
             orphans = new ArrayList<>(waiters.values());
+            waiters.clear();
         }
         for (Waiter w : orphans) {
-            w.failed(fatal);
+            try {
+                w.failed(fatal);
+            } catch (Throwable t) {
+                reactor.core.Exceptions.throwIfJvmFatal(t);
+                Operators.onErrorDropped(t, Context.empty());
+            }
         }
         Operators.onErrorDropped(fatal, Context.empty());
     }

@@ -12,6 +12,7 @@ import jnr.ffi.LibraryLoader;
 import jnr.ffi.Runtime;
 import jnr.ffi.annotations.Out;
 import jnr.ffi.types.size_t;
+import jnr.ffi.types.u_int64_t;
 import jnr.posix.FileStat;
 import jnr.posix.POSIX;
 import jnr.posix.POSIXFactory;
@@ -62,10 +63,11 @@ public final class Posix {
     static final int EPOLL_CTL_MOD = 3;
     static final int EPOLLONESHOT = 1 << 30;
     /**
-     * The size of {@code struct epoll_event} ({@code uint32_t events; uint64_t data}): packed, 12
-     * bytes, on x86-64 only (for 32-bit compatibility); naturally aligned, 16 bytes, elsewhere.
+     * The size of {@code struct epoll_event} ({@code uint32_t events; uint64_t data}): 12 bytes on
+     * x86 (packed on x86-64 for 32-bit compatibility; a 64-bit integer is 4-byte aligned on i386),
+     * naturally aligned, 16 bytes, elsewhere.
      */
-    static final int EPOLL_EVENT_SIZE = isX86_64() ? 12 : 16;
+    static final int EPOLL_EVENT_SIZE = isX86() ? 12 : 16;
     static final int EPOLL_DATA_OFFSET = EPOLL_EVENT_SIZE - 8;
 
     /** The libc calls jnr-posix lacks. {@code epoll_*} and {@code pipe2} exist on Linux only: call them there only. */
@@ -79,6 +81,8 @@ public final class Posix {
         int epoll_ctl(int epfd, int op, int fd, ByteBuffer event);
 
         int epoll_wait(int epfd, ByteBuffer events, int maxevents, int timeout);
+
+        int ioctl(int fd, @u_int64_t long request, @Out int[] value);
     }
 
     private static final class Native {
@@ -121,9 +125,9 @@ public final class Posix {
         return System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("linux");
     }
 
-    private static boolean isX86_64() {
+    private static boolean isX86() {
         String arch = System.getProperty("os.arch", "");
-        return arch.equals("amd64") || arch.equals("x86_64");
+        return arch.equals("amd64") || arch.equals("x86_64") || arch.equals("x86") || arch.matches("i[3-6]86");
     }
 
     /**
@@ -161,10 +165,16 @@ public final class Posix {
         return e;
     }
 
-    /** JDK 24+ refuses {@code System.loadLibrary} to code without native access with an {@code IllegalCallerException}. */
+    /**
+     * JDK 24+ refuses {@code System.load} to code without native access with an
+     * {@code IllegalCallerException}; jffi reports it inside the message of an
+     * {@code UnsatisfiedLinkError} ("Illegal native access from an unnamed module"), not as a cause.
+     */
     private static boolean nativeAccessDenied(@Nullable Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t.getClass().getName().equals("java.lang.IllegalCallerException")) {
+            String message = t.getMessage();
+            if (t.getClass().getName().equals("java.lang.IllegalCallerException")
+                    || (message != null && message.contains("Illegal native access"))) {
                 return true;
             }
         }
@@ -402,6 +412,19 @@ public final class Posix {
             }
         }
         return fds;
+    }
+
+    /** {@code FIONREAD}: Linux on x86, ARM and RISC-V; the BSDs and macOS. */
+    private static final long FIONREAD = isLinux() ? 0x541B : 0x4004667FL;
+
+    /**
+     * {@code ioctl(FIONREAD)} on either end of a pipe: the bytes written and not read yet.
+     *
+     * @return the count, or -1 if the system cannot tell
+     */
+    static int unreadBytes(int fd) {
+        int[] count = new int[1];
+        return libc().ioctl(fd, FIONREAD, count) < 0 ? -1 : count[0];
     }
 
     /** @return whether {@code fd} is close-on-exec; for tests */

@@ -7,6 +7,7 @@ import java.lang.invoke.MethodType;
 import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 import org.jspecify.annotations.Nullable;
 import reactor.core.Disposable;
 import reactor.core.scheduler.Schedulers;
@@ -69,13 +70,19 @@ final class Waiter {
     private final long id;
 
     private volatile boolean cancelled;
-    /** The answer of the poller thread, for the drain's next {@link #await}. */
-    private volatile int readyEvents;
     private volatile @Nullable Throwable pollerFailure;
-    /** An arm is outstanding: a drain that runs again for another reason must not arm twice. */
-    private volatile boolean armed;
-    /** The current arm's number; an answer carrying another one is stale (its descriptor is gone). */
-    private volatile int sequence;
+    /**
+     * The arm and its answer in one word, so that no interleaving of the poller's {@link #fire}
+     * with the drain's {@link #closeDescriptor} or next arm can hand an answer to the wrong
+     * descriptor: bits 0-16 the answer ({@code revents} or {@link #PROBE}, 0 for none), bit 17
+     * whether an arm is outstanding, bits 18-41 the current arm's sequence number. The poller
+     * only ever moves it from "armed, sequence s" to "answered, sequence s" by compare-and-set.
+     */
+    private volatile long state;
+    private static final AtomicLongFieldUpdater<Waiter> STATE = AtomicLongFieldUpdater.newUpdater(Waiter.class, "state");
+    private static final long ANSWER = (1L << 17) - 1;
+    private static final long ARMED = 1L << 17;
+    private static final int SEQUENCE_SHIFT = 18;
     private volatile boolean chatty;
     private volatile long armedAt;
     private volatile boolean pauseElapsed;
@@ -103,18 +110,27 @@ final class Waiter {
      *     {@link #CANCELLED} or {@link #PENDING}
      */
     int await(int fd, int events) throws IOException {
+        return await(fd, events, true);
+    }
+
+    /**
+     * @param mayLinger false on a thread that must not wait at all (a line's emitting thread):
+     *     the poller is armed at once, whatever the pipe's chattiness
+     * @see #await(int, int)
+     */
+    int await(int fd, int events, boolean mayLinger) throws IOException {
         if (cancelled) {
             return CANCELLED; // even with an answer at hand: a cancelled subscription reads nothing more
         }
-        int ready = takeAnswer();
-        if (ready != 0) {
-            return ready;
+        long current = state;
+        int answer = takeAnswer(current);
+        if (answer != 0) {
+            return answer;
         }
-        if (armed) {
-            ready = takeAnswer(); // the answer may have come between the two looks
-            return ready != 0 ? ready : PENDING;
+        if ((current & ARMED) != 0) {
+            return PENDING; // an arm is outstanding: a drain that runs again for another reason arms nothing
         }
-        if (chatty && mayLingerHere() && tryStartLinger()) {
+        if (mayLinger && chatty && mayLingerHere() && tryStartLinger()) {
             int revents;
             long lingerStart = System.nanoTime();
             try {
@@ -135,30 +151,38 @@ final class Waiter {
             poller.register(this);
             registered = true;
         }
-        int next = (sequence + 1) & SEQUENCE_MASK;
-        sequence = next;
+        int next = (sequenceOf(current) + 1) & SEQUENCE_MASK;
         armedAt = System.nanoTime();
-        armed = true;
+        if (!STATE.compareAndSet(this, current, ((long) next << SEQUENCE_SHIFT) | ARMED)) {
+            return await(fd, events, mayLinger); // the poller thread failed meanwhile: take that answer
+        }
         try {
             poller.arm(this, fd, events, next);
         } catch (IOException | RuntimeException e) {
-            armed = false;
+            STATE.compareAndSet(this, ((long) next << SEQUENCE_SHIFT) | ARMED, (long) next << SEQUENCE_SHIFT);
             throw e;
         }
         return PENDING;
     }
 
-    private int takeAnswer() throws IOException {
-        int ready = readyEvents;
-        if (ready == 0) {
+    private static int sequenceOf(long state) {
+        return (int) (state >>> SEQUENCE_SHIFT) & SEQUENCE_MASK;
+    }
+
+    /** @return the answer in {@code current}, taken (0 if there is none) */
+    private int takeAnswer(long current) throws IOException {
+        int answer = (int) (current & ANSWER);
+        if (answer == 0) {
             return 0;
         }
-        readyEvents = 0;
+        if (!STATE.compareAndSet(this, current, current & ~ANSWER)) {
+            return takeAnswer(state); // only a poller failure can have changed it: take that
+        }
         Throwable failure = pollerFailure;
         if (failure != null) {
             throw new IOException("the reactor-fifo poller thread failed", failure);
         }
-        return ready;
+        return answer;
     }
 
     /** @return revents, or 0 if nothing came within the linger */
@@ -179,9 +203,13 @@ final class Waiter {
         return Posix.pollRevents(pollfd, 0);
     }
 
-    /** Never on a virtual thread (the native poll would pin its carrier) nor on a non-blocking one. */
+    /**
+     * Never on a virtual thread (the native poll would pin its carrier), on a non-blocking one, or
+     * on the poller's own (a scheduler that runs tasks on the calling thread).
+     */
     private static boolean mayLingerHere() {
-        return !Schedulers.isInNonBlockingThread() && !isVirtual(Thread.currentThread());
+        Thread current = Thread.currentThread();
+        return !Schedulers.isInNonBlockingThread() && !isVirtual(current) && !Poller.isPollerThread(current);
     }
 
     /** Takes one of the {@link #LINGER_BUDGET} slots, if one is free: the count never exceeds it, even for a moment. */
@@ -247,22 +275,26 @@ final class Waiter {
         return PENDING;
     }
 
-    /** The poller's answer to arm number {@code answered}; ignored unless that arm is the current one. */
+    /** The poller's answer to arm number {@code answered}; dropped unless that arm is the current one. */
     void fire(int revents, int answered) {
-        if (answered != sequence || !armed) {
+        long armedState = ((long) answered << SEQUENCE_SHIFT) | ARMED;
+        if (!STATE.compareAndSet(this, armedState, ((long) answered << SEQUENCE_SHIFT) | (revents & ANSWER))) {
             return; // an answer for a descriptor closed since, or a duplicate
         }
         chatty = System.nanoTime() - armedAt < CHATTY_NANOS;
-        readyEvents = revents; // before armed is cleared: see await
-        armed = false;
         resume.run();
     }
 
     /** The poller thread died: the next wait throws an IOException with {@code failure}. */
     void failed(Throwable failure) {
         pollerFailure = failure;
-        readyEvents = Posix.POLLERR;
-        armed = false;
+        for (;;) {
+            long current = state;
+            long failedState = (current & ~(ARMED | ANSWER)) | Posix.POLLERR;
+            if (STATE.compareAndSet(this, current, failedState)) {
+                break;
+            }
+        }
         resume.run();
     }
 
@@ -282,8 +314,12 @@ final class Waiter {
     /** Closes {@code fd}, first making sure the poller will not answer for it any more. */
     void closeDescriptor(int fd) {
         if (registered) {
-            sequence = (sequence + 1) & SEQUENCE_MASK; // an answer already on its way is stale now
-            armed = false;
+            for (;;) { // a new sequence, unarmed, no answer: an answer on its way for fd is stale now
+                long current = state;
+                if (STATE.compareAndSet(this, current, (long) ((sequenceOf(current) + 1) & SEQUENCE_MASK) << SEQUENCE_SHIFT)) {
+                    break;
+                }
+            }
             poller.forget(this, fd);
         }
         Posix.close(fd);

@@ -166,6 +166,90 @@ class WaiterTest {
         assertThat(quiet.await(unprobed[0], Posix.POLLIN) & Posix.POLLIN).isEqualTo(Posix.POLLIN);
     }
 
+    /**
+     * An answer the poller collected for a descriptor that is closed since never reaches the next
+     * one: the arm, its answer and its sequence number are one word, changed by compare-and-set.
+     * Before, the answer stayed at hand after closeDescriptor and the next wait returned it.
+     */
+    @Test
+    void anAnswerForAClosedDescriptorNeverReachesTheNext() throws Exception {
+        int[] ready = Posix.wakeupPipe();
+        int[] empty = newPipe();
+        CountDownLatch resumed = new CountDownLatch(1);
+        Waiter waiter = newWaiter(resumed::countDown);
+        assertThat(Posix.write(ready[1], one, 1)).isEqualTo(1);
+        assertThat(waiter.await(ready[0], Posix.POLLIN)).isEqualTo(Waiter.PENDING);
+        assertThat(resumed.await(5, TimeUnit.SECONDS)).as("answered").isTrue(); // and the answer not taken
+        waiter.closeDescriptor(ready[0]);
+        Posix.close(ready[1]);
+        assertThat(waiter.await(empty[0], Posix.POLLIN)).as("a wait on a pipe nothing was written to").isEqualTo(Waiter.PENDING);
+    }
+
+    /**
+     * The poll(2) poller's wake-up never gets stuck: four threads arm and are answered as fast as
+     * they can, then a lone wait on a ready pipe must still be answered at once. A wake whose
+     * byte the poller swallowed used to leave the wake flag set with an empty pipe, after which
+     * every arm waited for the 100 ms bounded wait.
+     */
+    @Test
+    void thePollPollersWakeUpNeverGetsStuck() throws Exception {
+        PollPoller poller = new PollPoller();
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+        ExecutorService threads = Executors.newFixedThreadPool(4);
+        List<Future<Integer>> rounds = new ArrayList<>();
+        try {
+            for (int t = 0; t < 4; t++) {
+                int[] pipe = newPipe();
+                rounds.add(threads.submit(() -> {
+                    ByteBuffer b = ByteBuffer.allocateDirect(1);
+                    java.util.concurrent.Semaphore answered = new java.util.concurrent.Semaphore(0);
+                    Waiter w = new Waiter(poller, answered::release);
+                    int n = 0;
+                    try {
+                        while (System.nanoTime() < end) {
+                            Posix.write(pipe[1], b, 1);
+                            awaitReady(w, pipe[0], answered);
+                            Posix.read(pipe[0], b, 1);
+                            n++;
+                        }
+                    } finally {
+                        w.close();
+                    }
+                    return n;
+                }));
+            }
+            for (Future<Integer> r : rounds) {
+                assertThat(r.get(30, TimeUnit.SECONDS)).isPositive();
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+        int[] pipe = newPipe();
+        java.util.concurrent.Semaphore answered = new java.util.concurrent.Semaphore(0);
+        Waiter lone = new Waiter(poller, answered::release);
+        waiters.add(lone);
+        long[] micros = new long[9];
+        for (int i = 0; i < micros.length; i++) {
+            long start = System.nanoTime();
+            assertThat(Posix.write(pipe[1], one, 1)).isEqualTo(1);
+            awaitReady(lone, pipe[0], answered);
+            micros[i] = (System.nanoTime() - start) / 1000;
+            assertThat(Posix.read(pipe[0], one, 1)).isEqualTo(1);
+        }
+        Arrays.sort(micros);
+        assertThat(micros[micros.length / 2]).as("median µs of a wait on a ready pipe, after the storm (stuck: 100,000)")
+                .isLessThan(50_000);
+    }
+
+    private static void awaitReady(Waiter w, int fd, java.util.concurrent.Semaphore answered) throws Exception {
+        int r = w.await(fd, Posix.POLLIN);
+        while (r == Waiter.PENDING) {
+            assertThat(answered.tryAcquire(5, TimeUnit.SECONDS)).as("answered").isTrue();
+            r = w.await(fd, Posix.POLLIN);
+        }
+        assertThat(r & Posix.POLLIN).isEqualTo(Posix.POLLIN);
+    }
+
     private int[] newPipe() throws Exception {
         int[] pipe = Posix.wakeupPipe(); // non-blocking: {read end, write end}
         pipes.add(pipe);
