@@ -26,11 +26,15 @@ final class Writers implements AutoCloseable {
         this.fifo = fifo;
     }
 
-    /** Starts {@code sh -c script} with the FIFO as $1; output and errors go to this JVM's. */
+    /**
+     * Starts {@code sh -c script} with the FIFO as $1. Its output is discarded and its errors are
+     * appended to {@code target/writers-stderr.log}: a child writing to the test JVM's own
+     * stdout would corrupt Surefire's channel to it.
+     */
     synchronized Process start(String script) throws IOException {
         Process process = new ProcessBuilder("sh", "-c", script, "sh", fifo.toString())
-                .redirectOutput(ProcessBuilder.Redirect.INHERIT)
-                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.appendTo(Path.of("target", "writers-stderr.log").toFile()))
                 .start();
         processes.add(process);
         return process;
