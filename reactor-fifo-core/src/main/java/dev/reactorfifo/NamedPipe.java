@@ -17,6 +17,7 @@ import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * A POSIX named pipe (FIFO) at a path: its lifecycle ({@link #create}, {@link #createIfAbsent},
@@ -161,13 +162,21 @@ public final class NamedPipe {
      * Two subscribers to the same FIFO compete for its bytes (the kernel splits them between the
      * descriptors, tearing lines); use {@code share()} to fan one stream out.
      *
-     * <p><b>Threads.</b> Subscribing never blocks. Opening, waiting for a writer or for data, and
-     * reading run on {@code options.scheduler()}, and {@code onNext}, {@code onComplete} and
-     * {@code onError} are called on that scheduler's thread, a batch of lines per read without a
-     * thread hop per line. With no demand no thread is held and nothing more is read (when demand
-     * runs out it looks once, without waiting, whether the writer is already gone, so that the
-     * Flux can complete), so a fast writer blocks on the full pipe: backpressure crosses the
-     * process boundary.
+     * <p><b>Threads.</b> Subscribing never blocks, and no system call of the library does. The
+     * FIFO is opened and read on {@code options.scheduler()}, whose thread also calls
+     * {@code onNext}, {@code onComplete} and {@code onError}: a batch of lines per read, without a
+     * thread hop per line. Waiting for a writer or for data holds no thread of that scheduler: one
+     * daemon thread of the library ({@code reactor-fifo-poller}, epoll on Linux, poll(2)
+     * elsewhere) waits for every FIFO of the process and, when one is ready, schedules its read
+     * on its scheduler again. So an idle FIFO costs a descriptor and a registration, and
+     * thousands of them can wait on {@code boundedElastic()}, on virtual threads, or on
+     * {@code parallel()}. A pipe that answered its last wait within a millisecond
+     * (request-response traffic) waits up to 5 ms on its own thread first, which saves the
+     * poller's wake-up per message; only on platform threads of a scheduler that allows blocking,
+     * at most one thread per CPU. With no demand nothing more is read (when demand runs out it
+     * looks once, without waiting, whether the writer is already gone, so that the Flux can
+     * complete), so a fast writer blocks on the full pipe: backpressure crosses the process
+     * boundary.
      *
      * <p><b>Lines.</b> Terminators are those of {@code BufferedReader.readLine}: {@code \n},
      * {@code \r\n} or a lone {@code \r}; they are not part of the line. At the last writer's EOF
@@ -180,8 +189,9 @@ public final class NamedPipe {
      * <p><b>Errors</b>, each naming the path: {@link NoSuchFileException} (also when the path is
      * gone as follow mode reopens), {@link NotAFifoException}, {@link AccessDeniedException},
      * {@link LineTooLongException}, {@link MalformedLineException} (with {@code REPORT}),
-     * {@link IllegalStateException} for a non-blocking scheduler,
-     * {@link UnsupportedOperationException} without native POSIX support.
+     * {@link IllegalStateException} for {@code Schedulers.immediate()},
+     * {@link UnsupportedOperationException} without native POSIX support (or, on JDK 24+, when
+     * native access is denied: its message names the {@code --enable-native-access} flag).
      */
     public Flux<String> lines(ReadOptions options) {
         Objects.requireNonNull(options, "options");
@@ -197,14 +207,16 @@ public final class NamedPipe {
      * Writes each element of {@code lines}, followed by {@code \n}, into the FIFO. Cold: nothing
      * happens before subscription; each subscription opens its own write end.
      *
-     * <p><b>Threads.</b> Opening and every wait (for a reader, for room in the pipe) run on
-     * {@code options.scheduler()}, and so does writing while lines keep coming. A line that
-     * arrives after the writer has been idle is written at once by the thread that emitted it,
-     * with a non-blocking {@code write(2)} that never waits (a full pipe hands the rest to the
-     * scheduler): that saves a thread wake-up per line for request-response traffic. Lines
-     * already available are coalesced into one {@code write(2)}; when the upstream has nothing
-     * more for the moment the batch is written at once, so a lone line is never held back. Lines
-     * are requested only as fast as the pipe accepts them: a slow reader slows the upstream.
+     * <p><b>Threads.</b> Opening and writing while lines keep coming run on
+     * {@code options.scheduler()}; no system call of the library blocks. Waiting for a reader
+     * (a non-blocking open retried on a timer) or for room in the pipe (the shared poller thread)
+     * holds no thread of that scheduler. A line that arrives after the writer has been idle is
+     * written at once by the thread that emitted it, with a non-blocking {@code write(2)} that
+     * never waits (a full pipe hands the rest to the scheduler): that saves a thread wake-up per
+     * line for request-response traffic. Lines already available are coalesced into one
+     * {@code write(2)}; when the upstream has nothing more for the moment the batch is written at
+     * once, so a lone line is never held back. Lines are requested only as fast as the pipe
+     * accepts them: a slow reader slows the upstream.
      *
      * <p><b>Completion.</b> The Mono completes after the upstream completed, every line was
      * handed to the pipe and the descriptor closed. Handed to the pipe is not read by anyone.
@@ -214,8 +226,9 @@ public final class NamedPipe {
      * upstream is cancelled), {@link IllegalArgumentException} for a line containing {@code \n}
      * or {@code \r} (none of its bytes is written),
      * {@link java.nio.charset.CharacterCodingException} for a character the charset cannot
-     * encode, the path errors of {@link #lines(ReadOptions)}, and upstream errors (after the
-     * descriptor is closed).
+     * encode, the path errors of {@link #lines(ReadOptions)} (including
+     * {@link IllegalStateException} for {@code Schedulers.immediate()}), and upstream errors
+     * (after the descriptor is closed).
      */
     public Mono<Void> writeLines(Publisher<String> lines, WriteOptions options) {
         Objects.requireNonNull(lines, "lines");
@@ -232,9 +245,16 @@ public final class NamedPipe {
      * A push-style writer: lines emitted into it are queued (at most
      * {@link WriteOptions#bufferSize(int)}) and written by {@link #writeLines}, which is
      * subscribed at once: the FIFO is opened now, on the options' scheduler.
+     *
+     * @throws IllegalStateException if the options' scheduler is {@code Schedulers.immediate()}
      */
     public FifoSink sink(WriteOptions options) {
         Objects.requireNonNull(options, "options");
+        if (options.scheduler() == Schedulers.immediate()) {
+            throw new IllegalStateException(path + ": a FifoSink cannot write on Schedulers.immediate(), which runs"
+                    + " work on the emitting thread and on the poller's; use boundedElastic() (the default),"
+                    + " parallel() or single()");
+        }
         return new BoundedFifoSink(this, options);
     }
 

@@ -25,8 +25,7 @@ public final class ReadOptions {
     public static final int DEFAULT_READ_BUFFER_SIZE = 1 << 16;
 
     private static final ReadOptions DEFAULTS = new ReadOptions(StandardCharsets.UTF_8,
-            DEFAULT_MAX_LINE_LENGTH, CodingErrorAction.REPLACE, false, null, DEFAULT_READ_BUFFER_SIZE,
-            FifoTransport.DEDICATED_THREAD);
+            DEFAULT_MAX_LINE_LENGTH, CodingErrorAction.REPLACE, false, null, DEFAULT_READ_BUFFER_SIZE);
 
     private final Charset charset;
     private final int maxLineLength;
@@ -34,23 +33,20 @@ public final class ReadOptions {
     private final boolean follow;
     private final @Nullable Scheduler scheduler;
     private final int readBufferSize;
-    private final FifoTransport transport;
 
     private ReadOptions(Charset charset, int maxLineLength, CodingErrorAction malformedInput,
-            boolean follow, @Nullable Scheduler scheduler, int readBufferSize, FifoTransport transport) {
+            boolean follow, @Nullable Scheduler scheduler, int readBufferSize) {
         this.charset = charset;
         this.maxLineLength = maxLineLength;
         this.malformedInput = malformedInput;
         this.follow = follow;
         this.scheduler = scheduler;
         this.readBufferSize = readBufferSize;
-        this.transport = transport;
     }
 
     /**
      * @return UTF-8, lines of at most 1 MiB, malformed input replaced by U+FFFD, complete at the
-     *     writers' EOF, on {@link Schedulers#boundedElastic()}, 64 KiB reads, a dedicated thread
-     *     per waiting FIFO
+     *     writers' EOF, on {@link Schedulers#boundedElastic()}, 64 KiB reads
      */
     public static ReadOptions defaults() {
         return DEFAULTS;
@@ -65,7 +61,7 @@ public final class ReadOptions {
      */
     public ReadOptions charset(Charset charset) {
         AsciiCompatibleCharsets.require(Objects.requireNonNull(charset, "charset"));
-        return new ReadOptions(charset, maxLineLength, malformedInput, follow, scheduler, readBufferSize, transport);
+        return new ReadOptions(charset, maxLineLength, malformedInput, follow, scheduler, readBufferSize);
     }
 
     /**
@@ -79,7 +75,7 @@ public final class ReadOptions {
         if (bytes < 1) {
             throw new IllegalArgumentException("maxLineLength must be at least 1, was " + bytes);
         }
-        return new ReadOptions(charset, bytes, malformedInput, follow, scheduler, readBufferSize, transport);
+        return new ReadOptions(charset, bytes, malformedInput, follow, scheduler, readBufferSize);
     }
 
     /**
@@ -95,7 +91,7 @@ public final class ReadOptions {
         if (action != CodingErrorAction.REPLACE && action != CodingErrorAction.REPORT) {
             throw new IllegalArgumentException("malformedInput must be REPLACE or REPORT, was " + action);
         }
-        return new ReadOptions(charset, maxLineLength, action, follow, scheduler, readBufferSize, transport);
+        return new ReadOptions(charset, maxLineLength, action, follow, scheduler, readBufferSize);
     }
 
     /**
@@ -104,23 +100,28 @@ public final class ReadOptions {
      * fragment a writer leaves at its EOF is emitted as a line of its own.
      */
     public ReadOptions follow(boolean follow) {
-        return new ReadOptions(charset, maxLineLength, malformedInput, follow, scheduler, readBufferSize, transport);
+        return new ReadOptions(charset, maxLineLength, malformedInput, follow, scheduler, readBufferSize);
     }
 
     /**
-     * The scheduler whose threads open, wait on and read the FIFO, and on which
-     * {@code onNext} is called. It must allow blocking: a non-blocking scheduler
-     * ({@link Schedulers#parallel()}, {@link Schedulers#single()}) fails the subscription with
-     * {@link IllegalStateException} before anything blocks on it.
+     * The scheduler whose threads open and read the FIFO, and on which {@code onNext},
+     * {@code onComplete} and {@code onError} are called. No system call of the library blocks, so
+     * any asynchronous scheduler works: {@link Schedulers#boundedElastic()} (the default, also on
+     * virtual threads), {@link Schedulers#parallel()}, {@link Schedulers#single()}, your own.
+     * Waiting for a writer or for data holds none of its threads: the shared poller thread waits.
+     * {@link Schedulers#immediate()} fails the subscription with {@link IllegalStateException}
+     * before anything is opened: it would run the reads on the subscribing thread and on the
+     * poller's.
      */
     public ReadOptions scheduler(Scheduler scheduler) {
         Objects.requireNonNull(scheduler, "scheduler");
-        return new ReadOptions(charset, maxLineLength, malformedInput, follow, scheduler, readBufferSize, transport);
+        return new ReadOptions(charset, maxLineLength, malformedInput, follow, scheduler, readBufferSize);
     }
 
     /**
-     * How many bytes one {@code read(2)} asks for; the reader holds one such buffer plus at most
-     * one partial line.
+     * How many bytes one {@code read(2)} asks for. The buffer is borrowed from a pool for as long
+     * as a read's lines are being emitted, so an idle reader holds none; a reader that has lines
+     * of a read left but no demand for them keeps that read's bytes until it is asked for more.
      *
      * @throws IllegalArgumentException if {@code bytes} is not between 512 and 16 MiB
      */
@@ -128,21 +129,7 @@ public final class ReadOptions {
         if (bytes < 512 || bytes > (16 << 20)) {
             throw new IllegalArgumentException("readBufferSize must be between 512 and 16 MiB, was " + bytes);
         }
-        return new ReadOptions(charset, maxLineLength, malformedInput, follow, scheduler, bytes, transport);
-    }
-
-    /**
-     * How the subscription waits for the FIFO: {@link FifoTransport#DEDICATED_THREAD} (the
-     * default) or {@link FifoTransport#SHARED_POLLER} for many mostly idle FIFOs.
-     */
-    public ReadOptions transport(FifoTransport transport) {
-        Objects.requireNonNull(transport, "transport");
-        return new ReadOptions(charset, maxLineLength, malformedInput, follow, scheduler, readBufferSize, transport);
-    }
-
-    /** @return how the subscription waits for the FIFO */
-    public FifoTransport transport() {
-        return transport;
+        return new ReadOptions(charset, maxLineLength, malformedInput, follow, scheduler, bytes);
     }
 
     /** @return the charset lines are decoded with */
@@ -185,14 +172,14 @@ public final class ReadOptions {
         }
         ReadOptions that = (ReadOptions) o;
         return maxLineLength == that.maxLineLength && follow == that.follow
-                && readBufferSize == that.readBufferSize && transport == that.transport
+                && readBufferSize == that.readBufferSize
                 && charset.equals(that.charset)
                 && malformedInput.equals(that.malformedInput) && Objects.equals(scheduler, that.scheduler);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(charset, maxLineLength, malformedInput, follow, scheduler, readBufferSize, transport);
+        return Objects.hash(charset, maxLineLength, malformedInput, follow, scheduler, readBufferSize);
     }
 
     @Override
@@ -200,6 +187,6 @@ public final class ReadOptions {
         return "ReadOptions{charset=" + charset + ", maxLineLength=" + maxLineLength
                 + ", malformedInput=" + malformedInput + ", follow=" + follow
                 + ", scheduler=" + (scheduler != null ? scheduler : "boundedElastic")
-                + ", readBufferSize=" + readBufferSize + ", transport=" + transport + '}';
+                + ", readBufferSize=" + readBufferSize + '}';
     }
 }

@@ -18,24 +18,21 @@ public final class WriteOptions {
     public static final int DEFAULT_BUFFER_SIZE = 256;
 
     private static final WriteOptions DEFAULTS =
-            new WriteOptions(StandardCharsets.UTF_8, true, true, DEFAULT_BUFFER_SIZE, null,
-                    FifoTransport.DEDICATED_THREAD);
+            new WriteOptions(StandardCharsets.UTF_8, true, true, DEFAULT_BUFFER_SIZE, null);
 
     private final Charset charset;
     private final boolean awaitReader;
     private final boolean atomicLines;
     private final int bufferSize;
     private final @Nullable Scheduler scheduler;
-    private final FifoTransport transport;
 
     private WriteOptions(Charset charset, boolean awaitReader, boolean atomicLines, int bufferSize,
-            @Nullable Scheduler scheduler, FifoTransport transport) {
+            @Nullable Scheduler scheduler) {
         this.charset = charset;
         this.awaitReader = awaitReader;
         this.atomicLines = atomicLines;
         this.bufferSize = bufferSize;
         this.scheduler = scheduler;
-        this.transport = transport;
     }
 
     /**
@@ -54,7 +51,7 @@ public final class WriteOptions {
      */
     public WriteOptions charset(Charset charset) {
         AsciiCompatibleCharsets.require(Objects.requireNonNull(charset, "charset"));
-        return new WriteOptions(charset, awaitReader, atomicLines, bufferSize, scheduler, transport);
+        return new WriteOptions(charset, awaitReader, atomicLines, bufferSize, scheduler);
     }
 
     /**
@@ -63,7 +60,7 @@ public final class WriteOptions {
      * {@code false}: fail at once with {@link NoReaderException} when nobody reads.
      */
     public WriteOptions awaitReader(boolean await) {
-        return new WriteOptions(charset, await, atomicLines, bufferSize, scheduler, transport);
+        return new WriteOptions(charset, await, atomicLines, bufferSize, scheduler);
     }
 
     /**
@@ -74,7 +71,7 @@ public final class WriteOptions {
      * {@code false}: batches of up to 64 KiB, faster for a FIFO with a single writer.
      */
     public WriteOptions atomicLines(boolean atomic) {
-        return new WriteOptions(charset, awaitReader, atomic, bufferSize, scheduler, transport);
+        return new WriteOptions(charset, awaitReader, atomic, bufferSize, scheduler);
     }
 
     /**
@@ -88,33 +85,20 @@ public final class WriteOptions {
         if (lines < 1) {
             throw new IllegalArgumentException("bufferSize must be at least 1, was " + lines);
         }
-        return new WriteOptions(charset, awaitReader, atomicLines, lines, scheduler, transport);
+        return new WriteOptions(charset, awaitReader, atomicLines, lines, scheduler);
     }
 
     /**
-     * The scheduler whose threads open the FIFO, wait for a reader or for room, and write. It must
-     * allow blocking: a non-blocking scheduler fails the write with {@link IllegalStateException}
-     * before anything blocks on it.
+     * The scheduler whose threads open the FIFO and write while lines keep coming. No system call
+     * of the library blocks, so any asynchronous scheduler works ({@link Schedulers#boundedElastic()},
+     * the default, also on virtual threads; {@link Schedulers#parallel()}; {@link Schedulers#single()}).
+     * Waiting for a reader (a timer) or for room in the pipe (the shared poller thread) holds none
+     * of its threads. {@link Schedulers#immediate()} fails the write with
+     * {@link IllegalStateException} before anything is opened.
      */
     public WriteOptions scheduler(Scheduler scheduler) {
         Objects.requireNonNull(scheduler, "scheduler");
-        return new WriteOptions(charset, awaitReader, atomicLines, bufferSize, scheduler, transport);
-    }
-
-    /**
-     * How the writer waits for a reader and for room in the pipe:
-     * {@link FifoTransport#DEDICATED_THREAD} (the default) or {@link FifoTransport#SHARED_POLLER},
-     * which holds no thread while waiting (a writer waiting for a reader retries its open on a
-     * timer).
-     */
-    public WriteOptions transport(FifoTransport transport) {
-        Objects.requireNonNull(transport, "transport");
-        return new WriteOptions(charset, awaitReader, atomicLines, bufferSize, scheduler, transport);
-    }
-
-    /** @return how the writer waits */
-    public FifoTransport transport() {
-        return transport;
+        return new WriteOptions(charset, awaitReader, atomicLines, bufferSize, scheduler);
     }
 
     /** @return the charset lines are encoded with */
@@ -152,20 +136,19 @@ public final class WriteOptions {
         }
         WriteOptions that = (WriteOptions) o;
         return awaitReader == that.awaitReader && atomicLines == that.atomicLines
-                && bufferSize == that.bufferSize && transport == that.transport && charset.equals(that.charset)
+                && bufferSize == that.bufferSize && charset.equals(that.charset)
                 && Objects.equals(scheduler, that.scheduler);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(charset, awaitReader, atomicLines, bufferSize, scheduler, transport);
+        return Objects.hash(charset, awaitReader, atomicLines, bufferSize, scheduler);
     }
 
     @Override
     public String toString() {
         return "WriteOptions{charset=" + charset + ", awaitReader=" + awaitReader
                 + ", atomicLines=" + atomicLines + ", bufferSize=" + bufferSize
-                + ", scheduler=" + (scheduler != null ? scheduler : "boundedElastic")
-                + ", transport=" + transport + '}';
+                + ", scheduler=" + (scheduler != null ? scheduler : "boundedElastic") + '}';
     }
 }

@@ -27,8 +27,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Sinks;
@@ -57,11 +55,10 @@ class FaultInjectionTest extends ReleaseChecked {
      * reader delivers every complete line exactly once, then the fragment as the last element,
      * then completes at the EOF that the writer's death causes.
      */
-    @ParameterizedTest
-    @EnumSource(FifoTransport.class)
-    void writerKilledMidLineDeliversEveryLineOnceThenTheFragmentThenCompletes(FifoTransport transport) throws Exception {
+    @Test
+    void writerKilledMidLineDeliversEveryLineOnceThenTheFragmentThenCompletes() throws Exception {
         Path fifo = NamedPipe.create(dir.resolve("fifo")).path();
-        Collector reader = Collector.subscribe(NamedPipe.of(fifo).lines(ReadOptions.defaults().transport(transport)));
+        Collector reader = Collector.subscribe(NamedPipe.of(fifo).lines(ReadOptions.defaults()));
         try (Peer writer = Peer.sh("exec 3>" + q(fifo) + "; seq 1 5000 >&3; printf 'partial line, no end' >&3;"
                 + " exec sleep 60")) {
             reader.awaitSize(5000);
@@ -113,11 +110,10 @@ class FaultInjectionTest extends ReleaseChecked {
      * pipe has no in-band EOF, so a writer that connects before the reader noticed the death would
      * continue the fragment; that is the kernel's, not the library's, and is why the test waits.)
      */
-    @ParameterizedTest
-    @EnumSource(FifoTransport.class)
-    void followModeEmitsTheFragmentAtTheKillAndDoesNotGlueTheNextWriterToIt(FifoTransport transport) throws Exception {
+    @Test
+    void followModeEmitsTheFragmentAtTheKillAndDoesNotGlueTheNextWriterToIt() throws Exception {
         Path fifo = NamedPipe.create(dir.resolve("fifo")).path();
-        Collector reader = Collector.subscribe(NamedPipe.of(fifo).lines(ReadOptions.defaults().follow(true).transport(transport)));
+        Collector reader = Collector.subscribe(NamedPipe.of(fifo).lines(ReadOptions.defaults().follow(true)));
         try {
             try (Peer first = Peer.sh("exec 3>" + q(fifo) + "; printf 'a1\\na2\\nfrag' >&3; exec sleep 60")) {
                 reader.awaitSize(2);
@@ -143,22 +139,21 @@ class FaultInjectionTest extends ReleaseChecked {
      * A reader that holds the FIFO open but never reads: the pipe fills, the writer waits in poll
      * for room, and the reader's death must wake it at once with BrokenPipeException.
      */
-    @ParameterizedTest
-    @EnumSource(FifoTransport.class)
-    void readerKilledWhileWriteLinesWaitsForRoomFailsAtOnce(FifoTransport transport) throws Exception {
+    @Test
+    void readerKilledWhileWriteLinesWaitsForRoomFailsAtOnce() throws Exception {
         Path fifo = NamedPipe.create(dir.resolve("fifo")).path();
         AtomicLong generated = new AtomicLong();
         Flux<String> endless = Flux.generate(sink -> sink.next(String.format("line-%08d", generated.incrementAndGet())));
         try (Peer reader = Peer.sh("exec 3<" + q(fifo) + "; exec sleep 60")) {
             ErrorTimer writer = ErrorTimer.subscribe(NamedPipe.of(fifo).writeLines(endless,
-                    WriteOptions.defaults().transport(transport)));
+                    WriteOptions.defaults()));
             try {
                 awaitStable(generated, "the pipe is full and the writer waits for room");
-                assertThat(threadsInFifoCalls()).anyMatch(t -> t.endsWith(" in poll"));
+                assertThat(threadsInFifoCalls()).as("the poller waits for room").anyMatch(t -> t.startsWith("reactor-fifo-poller"));
                 long killedAt = System.nanoTime();
                 reader.kill();
                 Throwable error = writer.await();
-                System.out.print(transport + ": ");
+                
                 long millis = writer.millisSince(killedAt);
                 System.out.printf("reader killed while writeLines waited for room: BrokenPipeException after %d ms%n",
                         millis);
@@ -205,12 +200,11 @@ class FaultInjectionTest extends ReleaseChecked {
     }
 
     /** The same for a FifoSink whose queue and pipe are full: done() fails at once with the counts. */
-    @ParameterizedTest
-    @EnumSource(FifoTransport.class)
-    void readerKilledWhileSinkWaitsForRoomFailsAtOnce(FifoTransport transport) throws Exception {
+    @Test
+    void readerKilledWhileSinkWaitsForRoomFailsAtOnce() throws Exception {
         Path fifo = NamedPipe.create(dir.resolve("fifo")).path();
         try (Peer reader = Peer.sh("exec 3<" + q(fifo) + "; exec sleep 60")) {
-            FifoSink sink = NamedPipe.of(fifo).sink(WriteOptions.defaults().bufferSize(64).transport(transport));
+            FifoSink sink = NamedPipe.of(fifo).sink(WriteOptions.defaults().bufferSize(64));
             ErrorTimer done = ErrorTimer.subscribe(sink.done());
             try {
                 long accepted = 0;
@@ -228,12 +222,12 @@ class FaultInjectionTest extends ReleaseChecked {
                         Thread.sleep(2);
                     }
                 }
-                assertThat(threadsInFifoCalls()).anyMatch(t -> t.endsWith(" in poll"));
+                assertThat(threadsInFifoCalls()).as("the poller waits for room").anyMatch(t -> t.startsWith("reactor-fifo-poller"));
                 long killedAt = System.nanoTime();
                 reader.kill();
                 Throwable error = done.await();
                 long millis = done.millisSince(killedAt);
-                System.out.print(transport + ": ");
+                
                 System.out.printf("reader killed while a FifoSink waited for room: BrokenPipeException after %d ms"
                         + " (%s)%n", millis, error.getMessage());
                 assertThat(error).isInstanceOf(BrokenPipeException.class).hasMessageContaining("accepted lines were dropped unwritten");

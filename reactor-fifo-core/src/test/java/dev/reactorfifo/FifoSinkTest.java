@@ -19,7 +19,7 @@ import reactor.core.publisher.Sinks.EmitResult;
 import reactor.test.StepVerifier;
 
 /** {@link FifoSink}: Reactor's {@code Sinks.Many} contract over a bounded queue, with real readers. */
-class FifoSinkTest extends EachTransport {
+class FifoSinkTest extends FifoTestCase {
 
     Path out;
 
@@ -31,7 +31,7 @@ class FifoSinkTest extends EachTransport {
     @Test
     void writesEveryAcceptedLineThenCompletes() throws Exception {
         try (Peer reader = Peer.start(out, "cat", pipe.path().toString())) {
-            FifoSink sink = pipe.sink(write());
+            FifoSink sink = pipe.sink(WriteOptions.defaults());
             int accepted = 0;
             for (int i = 0; i < 10_000; i++) {
                 while (sink.tryEmitNext("push " + i) == EmitResult.FAIL_OVERFLOW) {
@@ -48,7 +48,7 @@ class FifoSinkTest extends EachTransport {
 
     @Test
     void queuesUntilAReaderComesAndOverflowsAtExactlyTheBufferSize() throws Exception {
-        FifoSink sink = pipe.sink(write().bufferSize(3));
+        FifoSink sink = pipe.sink(WriteOptions.defaults().bufferSize(3));
         assertThat(sink.tryEmitNext("a")).isEqualTo(EmitResult.OK);
         assertThat(sink.tryEmitNext("b")).isEqualTo(EmitResult.OK);
         assertThat(sink.tryEmitNext("c")).isEqualTo(EmitResult.OK);
@@ -66,7 +66,7 @@ class FifoSinkTest extends EachTransport {
     void disposeReleasesTheWaitForAReaderAndRefusesFurtherLines() throws Exception {
         FifoTestSupport.assumeLinux();
         List<String> baseline = openPipeDescriptors();
-        FifoSink sink = pipe.sink(write());
+        FifoSink sink = pipe.sink(WriteOptions.defaults());
         assertThat(sink.tryEmitNext("queued")).isEqualTo(EmitResult.OK);
         Thread.sleep(50);
         sink.dispose();
@@ -81,7 +81,7 @@ class FifoSinkTest extends EachTransport {
 
     @Test
     void aBrokenPipeFailsDoneWithWhatWasWrittenAndDropped() throws Exception {
-        FifoSink sink = pipe.sink(write().bufferSize(64));
+        FifoSink sink = pipe.sink(WriteOptions.defaults().bufferSize(64));
         try (Peer reader = Peer.start(out, "head", "-n", "1", pipe.path().toString())) {
             long deadline = System.nanoTime() + WAIT.toNanos();
             // keep the queue full until the writer notices the reader is gone
@@ -102,7 +102,7 @@ class FifoSinkTest extends EachTransport {
 
     @Test
     void tryEmitErrorFailsDone() throws Exception {
-        FifoSink sink = pipe.sink(write());
+        FifoSink sink = pipe.sink(WriteOptions.defaults());
         try (Peer reader = Peer.start(out, "cat", pipe.path().toString())) {
             assertThat(sink.tryEmitNext("before the error")).isEqualTo(EmitResult.OK);
             assertThat(sink.tryEmitError(new IllegalStateException("producer failed"))).isEqualTo(EmitResult.OK);
@@ -116,7 +116,7 @@ class FifoSinkTest extends EachTransport {
 
     @Test
     void refusesALineWithATerminator() {
-        FifoSink sink = pipe.sink(write());
+        FifoSink sink = pipe.sink(WriteOptions.defaults());
         try {
             assertThatThrownBy(() -> sink.tryEmitNext("two\nlines"))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must not contain");

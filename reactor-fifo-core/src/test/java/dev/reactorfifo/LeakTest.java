@@ -36,7 +36,7 @@ import reactor.test.StepVerifier;
 
 /**
  * Issue 6, leaks: thousands of subscribe/cancel cycles of {@code lines()} and {@code writeLines},
- * cancelled at random moments (seeded), against real peer processes, with either transport
+ * cancelled at random moments (seeded), against real peer processes, on the readiness transport
  * (a dedicated thread, or the shared poller). Afterwards: the same pipe
  * descriptors as before, no thread in a FIFO call, every boundedElastic worker free (counting
  * alone can pass vacuously: a stuck worker hides later leaks behind it), and a fresh subscription
@@ -92,7 +92,6 @@ class LeakTest {
         Path silent = NamedPipe.create(dir.resolve("silent")).path();
         Path busy = NamedPipe.create(dir.resolve("busy")).path();
         Map<ReadCase, Integer> counts = new EnumMap<>(ReadCase.class);
-        Map<FifoTransport, Integer> transports = new EnumMap<>(FifoTransport.class);
         Map<String, Long> millis = new java.util.TreeMap<>();
         int earlyEofs = 0;
         try (Peer silentWriter = Peer.sh("exec 3<>" + q(silent) + "; exec sleep 100000");
@@ -105,9 +104,7 @@ class LeakTest {
                 for (int i = 0; i < CYCLES; i++) {
                     ReadCase c = ReadCase.values()[random.nextInt(ReadCase.values().length)];
                     counts.merge(c, 1, Integer::sum);
-                    FifoTransport transport = FifoTransport.values()[random.nextInt(FifoTransport.values().length)];
-                    transports.merge(transport, 1, Integer::sum);
-                    ReadOptions read = ReadOptions.defaults().transport(transport);
+                    ReadOptions read = ReadOptions.defaults();
                     long cycleStarted = System.nanoTime();
                     switch (c) {
                         case WAITING_FOR_WRITER:
@@ -147,15 +144,15 @@ class LeakTest {
                         default:
                             throw new AssertionError(c);
                     }
-                    millis.merge(c + "/" + transport, System.nanoTime() - cycleStarted, Long::sum);
+                    millis.merge(c.toString(), System.nanoTime() - cycleStarted, Long::sum);
                 }
                 long cyclesMillis = millisSince(started);
                 List<String> after = assertReleased(baseline);
-                System.out.printf("LeakTest lines(): %d cycles %s %s in %d ms (%d between-batches cycles met a dying"
+                System.out.printf("LeakTest lines(): %d cycles %s in %d ms (%d between-batches cycles met a dying"
                         + " writer's EOF first); pipe descriptors before %d, after %d; threads in FIFO calls after: %s%n",
-                        CYCLES, counts, transports, cyclesMillis, earlyEofs, baseline.size(), after.size(), threadsInFifoCalls());
+                        CYCLES, counts, cyclesMillis, earlyEofs, baseline.size(), after.size(), threadsInFifoCalls());
                 millis.replaceAll((k, nanos) -> TimeUnit.NANOSECONDS.toMillis(nanos));
-                System.out.println("LeakTest lines(): total ms per case and transport " + millis);
+                System.out.println("LeakTest lines(): total ms per case " + millis);
             } finally {
                 killTree(busyWriter);
                 killTree(silentWriter);
@@ -171,7 +168,6 @@ class LeakTest {
         Path stuck = NamedPipe.create(dir.resolve("stuck")).path();
         Path drained = NamedPipe.create(dir.resolve("drained")).path();
         Map<WriteCase, Integer> counts = new EnumMap<>(WriteCase.class);
-        Map<FifoTransport, Integer> transports = new EnumMap<>(FifoTransport.class);
         AtomicLong generated = new AtomicLong();
         try (Peer stuckReader = Peer.sh("exec 3<>" + q(stuck) + "; exec sleep 100000");
              // reads through O_RDWR: one reader for the whole run, never at EOF
@@ -182,9 +178,7 @@ class LeakTest {
                 for (int i = 0; i < CYCLES; i++) {
                     WriteCase c = WriteCase.values()[random.nextInt(WriteCase.values().length)];
                     counts.merge(c, 1, Integer::sum);
-                    FifoTransport transport = FifoTransport.values()[random.nextInt(FifoTransport.values().length)];
-                    transports.merge(transport, 1, Integer::sum);
-                    WriteOptions write = WriteOptions.defaults().transport(transport);
+                    WriteOptions write = WriteOptions.defaults();
                     switch (c) {
                         case WAITING_FOR_READER:
                             cancelAfterRandomDelay(NamedPipe.of(noReader).writeLines(Flux.just("x"), write)
@@ -224,8 +218,8 @@ class LeakTest {
                 }
                 long cyclesMillis = millisSince(started);
                 List<String> after = assertReleased(baseline);
-                System.out.printf("LeakTest writeLines(): %d cycles %s %s in %d ms; pipe descriptors before %d, after %d;"
-                        + " threads in FIFO calls after: %s%n", CYCLES, counts, transports, cyclesMillis, baseline.size(),
+                System.out.printf("LeakTest writeLines(): %d cycles %s in %d ms; pipe descriptors before %d, after %d;"
+                        + " threads in FIFO calls after: %s%n", CYCLES, counts, cyclesMillis, baseline.size(),
                         after.size(), threadsInFifoCalls());
             } finally {
                 killTree(drainingReader);
@@ -255,9 +249,11 @@ class LeakTest {
 
     /** Descriptors back to the baseline, no thread in a FIFO call, and every boundedElastic worker free. */
     private static List<String> assertReleased(List<String> baseline) throws Exception {
-        awaitReleased(baseline, WAIT);
+        awaitReleased(baseline, WAIT); // waits until the poller thread ended too
         List<String> after = openPipeDescriptors();
-        assertThat(after).containsExactlyInAnyOrderElementsOf(baseline);
+        // nothing beyond the baseline; the poll(2) poller's wake-up pipe, if its thread ran at the
+        // baseline, is closed with that thread
+        assertThat(baseline).containsAll(after);
         assertBoundedElasticHasNoBusyWorker(WAIT);
         return after;
     }

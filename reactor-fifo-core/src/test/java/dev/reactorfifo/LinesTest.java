@@ -27,7 +27,7 @@ import reactor.core.scheduler.Schedulers;
 import reactor.test.StepVerifier;
 
 /** {@link NamedPipe#lines()} against real FIFOs and real writer processes. */
-class LinesTest extends EachTransport {
+class LinesTest extends FifoTestCase {
 
     @Test
     void deliversWhatAWriterWritesByteExact() throws Exception {
@@ -50,7 +50,7 @@ class LinesTest extends EachTransport {
         }
 
         try (Peer writer = Peer.sh("cat " + shQuote(data.toString()) + " > " + fifo)) {
-            List<String> lines = pipe.lines(read()).collectList().block(WAIT);
+            List<String> lines = pipe.lines(ReadOptions.defaults()).collectList().block(WAIT);
             assertThat(lines).hasSameSizeAs(expected).isEqualTo(expected);
             assertThat(writer.awaitExit(WAIT)).isZero();
         }
@@ -59,7 +59,7 @@ class LinesTest extends EachTransport {
     @Test
     void completesAtEofAfterTheUnterminatedLastLine() throws Exception {
         try (Peer writer = Peer.sh("printf 'one\\ntwo\\r\\nthree' > " + fifo)) {
-            StepVerifier.create(pipe.lines(read()))
+            StepVerifier.create(pipe.lines(ReadOptions.defaults()))
                     .expectNext("one", "two", "three")
                     .expectComplete()
                     .verify(WAIT);
@@ -69,14 +69,14 @@ class LinesTest extends EachTransport {
     @Test
     void aWriterThatWritesNothingGivesAnEmptyFlux() throws Exception {
         try (Peer writer = Peer.sh(": > " + fifo)) {
-            StepVerifier.create(pipe.lines(read())).expectComplete().verify(WAIT);
+            StepVerifier.create(pipe.lines(ReadOptions.defaults())).expectComplete().verify(WAIT);
         }
     }
 
     @Test
     void isColdAndWaitsForAWriterWithoutBlockingTheSubscriber() throws Exception {
         FifoTestSupport.awaitNoThreadInFifoCalls(RELEASE);
-        Flux<String> lines = pipe.lines(read());
+        Flux<String> lines = pipe.lines(ReadOptions.defaults());
         Thread.sleep(100);
         assertThat(threadsInFifoCalls()).as("nothing happens before subscription").isEmpty();
         long start = System.nanoTime();
@@ -95,7 +95,7 @@ class LinesTest extends EachTransport {
 
     @Test
     void followModeDeliversSuccessiveWritersWithoutGluingFragments() throws Exception {
-        StepVerifier verifier = StepVerifier.create(pipe.lines(read().follow(true)))
+        StepVerifier verifier = StepVerifier.create(pipe.lines(ReadOptions.defaults().follow(true)))
                 .expectNext("first a", "first b", "second", "", "third")
                 .expectNoEvent(Duration.ofMillis(300)) // follows: no completion at EOF
                 .thenCancel()
@@ -116,7 +116,7 @@ class LinesTest extends EachTransport {
         for (int i = 1; i <= writers; i++) {
             expected.add("writer " + i);
         }
-        StepVerifier verifier = StepVerifier.create(pipe.lines(read().follow(true)))
+        StepVerifier verifier = StepVerifier.create(pipe.lines(ReadOptions.defaults().follow(true)))
                 .expectNextSequence(expected).thenCancel().verifyLater();
         // back-to-back writers: each EOF races with the next writer's open
         try (Peer burst = Peer.sh("for i in $(seq 1 " + writers + "); do printf \"writer $i\\n\" > " + fifo
@@ -129,7 +129,7 @@ class LinesTest extends EachTransport {
     @Test
     void followModeFailsWhenThePathIsGoneAtReopen() throws Exception {
         try (Peer writer = Peer.sh("exec 3> " + fifo + "; printf 'only\\n' >&3; rm " + fifo + "; exec 3>&-")) {
-            StepVerifier.create(pipe.lines(read().follow(true)))
+            StepVerifier.create(pipe.lines(ReadOptions.defaults().follow(true)))
                     .expectNext("only")
                     .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(NoSuchFileException.class)
                             .hasMessageContaining(pipe.path().toString()))
@@ -143,7 +143,7 @@ class LinesTest extends EachTransport {
         String line = "x".repeat(99) + "\n";
         Files.writeString(data, line.repeat(200_000)); // 20 MB: would take a free-running reader ~20 ms
         try (Peer writer = Peer.sh("exec cat " + shQuote(data.toString()) + " > " + fifo)) {
-            StepVerifier.create(pipe.lines(read()), 10)
+            StepVerifier.create(pipe.lines(ReadOptions.defaults()), 10)
                     .expectNextCount(10)
                     .then(() -> sleep(700))
                     .then(() -> {
@@ -175,7 +175,7 @@ class LinesTest extends EachTransport {
     @Test
     void failsALineLongerThanTheLimitNamingIt() throws Exception {
         try (Peer writer = Peer.sh("printf 'short\\nthis one is too long\\n' > " + fifo)) {
-            StepVerifier.create(pipe.lines(read().maxLineLength(10)))
+            StepVerifier.create(pipe.lines(ReadOptions.defaults().maxLineLength(10)))
                     .expectNext("short")
                     .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(LineTooLongException.class)
                             .hasMessageContaining(pipe.path() + ": line 2 is longer than maxLineLength (10 bytes)"))
@@ -186,7 +186,7 @@ class LinesTest extends EachTransport {
     @Test
     void reportsMalformedInputWithPathAndLine() throws Exception {
         try (Peer writer = Peer.sh("printf 'fine\\nbad \\377\\n' > " + fifo)) {
-            StepVerifier.create(pipe.lines(read()
+            StepVerifier.create(pipe.lines(ReadOptions.defaults()
                             .malformedInput(java.nio.charset.CodingErrorAction.REPORT)))
                     .expectNext("fine")
                     .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(MalformedLineException.class)
@@ -200,7 +200,7 @@ class LinesTest extends EachTransport {
         try (Peer writer = Peer.sh("printf 'a\\nb\\n' > " + fifo)) {
             // exactly the two lines are requested, the second after the writer left: the EOF
             // must still complete the Flux without a further request
-            StepVerifier.create(pipe.lines(read()), 1)
+            StepVerifier.create(pipe.lines(ReadOptions.defaults()), 1)
                     .expectNext("a")
                     .then(() -> assertThat(awaitExitQuietly(writer)).isZero())
                     .thenRequest(1)
@@ -216,7 +216,7 @@ class LinesTest extends EachTransport {
         // the descriptor that saw EOF is replaced while the shared poller may still poll it
         java.util.concurrent.atomic.AtomicLong received = new java.util.concurrent.atomic.AtomicLong();
         java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
-        Disposable reader = pipe.lines(read().follow(true))
+        Disposable reader = pipe.lines(ReadOptions.defaults().follow(true))
                 .publishOn(Schedulers.parallel(), 2)
                 .subscribe(line -> received.incrementAndGet(), failure::set);
         int writers = 0;
@@ -245,49 +245,68 @@ class LinesTest extends EachTransport {
         }
     }
 
+    /**
+     * A cancel that finds the drain task queued behind a busy worker takes the task back and
+     * closes the descriptor itself, at once. Without that path the descriptor stays open until the
+     * worker is free, the writer below finds a reader, and the test fails.
+     */
     @Test
     void cancellingASubscriptionWhoseTaskIsQueuedClosesItsDescriptorAtOnce() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(transport == FifoTransport.DEDICATED_THREAD,
-                "only a dedicated thread can be held by another pipe's wait");
         reactor.core.scheduler.Scheduler one = Schedulers.newBoundedElastic(1, 100, "one-thread");
-        NamedPipe busy = NamedPipe.create(dir.resolve("busy"));
+        java.util.concurrent.CountDownLatch busy = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
         try {
             java.util.concurrent.atomic.AtomicReference<org.reactivestreams.Subscription> queued =
                     new java.util.concurrent.atomic.AtomicReference<>();
-            pipe.lines(read().scheduler(one)).subscribe(new reactor.core.publisher.BaseSubscriber<String>() {
+            pipe.lines(ReadOptions.defaults().scheduler(one)).subscribe(new reactor.core.publisher.BaseSubscriber<String>() {
                 @Override
                 protected void hookOnSubscribe(org.reactivestreams.Subscription subscription) {
                     queued.set(subscription); // opens at once, requests nothing yet
                 }
             });
-            Thread.sleep(200);
-            Disposable holder = busy.lines(read().scheduler(one)).subscribe(); // the only thread waits in poll
-            try {
-                Thread.sleep(200);
-                queued.get().request(1); // queued behind the holder
-                queued.get().cancel();
-                // the descriptor is closed now, not when the holder lets go: no reader is left
-                StepVerifier.create(pipe.writeLines(Flux.just("x"), write().awaitReader(false)))
-                        .expectError(NoReaderException.class)
-                        .verify(WAIT);
-            } finally {
-                holder.dispose();
-            }
+            awaitCondition(() -> FifoTestSupport.descriptorsOn(pipe.path()) == 1, "the reader's descriptor is open");
+            one.schedule(() -> { // the only worker is busy until released
+                busy.countDown();
+                try {
+                    release.await(WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            assertThat(busy.await(WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)).isTrue();
+            queued.get().request(1); // its drain task is queued behind the busy one
+            queued.get().cancel();
+            assertThat(FifoTestSupport.descriptorsOn(pipe.path())).as("closed by the cancelling thread").isZero();
+            StepVerifier.create(pipe.writeLines(Flux.just("x"), WriteOptions.defaults().awaitReader(false)))
+                    .expectError(NoReaderException.class)
+                    .verify(WAIT);
         } finally {
+            release.countDown();
             one.dispose();
+        }
+    }
+
+    /** Waits for {@code condition}, failing with {@code what} after {@link #WAIT}. */
+    static void awaitCondition(java.util.concurrent.Callable<Boolean> condition, String what) throws Exception {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!condition.call()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting until " + what);
+            }
+            Thread.sleep(1);
         }
     }
 
     @Test
     void aBadPathIsReportedBeforeAnyRequest() {
-        StepVerifier.create(NamedPipe.of(dir.resolve("missing")).lines(read()), 0)
+        StepVerifier.create(NamedPipe.of(dir.resolve("missing")).lines(ReadOptions.defaults()), 0)
                 .expectError(NoSuchFileException.class)
                 .verify(WAIT);
     }
 
     @Test
     void aMissingPathIsNoSuchFile() {
-        StepVerifier.create(NamedPipe.of(dir.resolve("missing")).lines(read()))
+        StepVerifier.create(NamedPipe.of(dir.resolve("missing")).lines(ReadOptions.defaults()))
                 .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(NoSuchFileException.class)
                         .hasMessageContaining("missing"))
                 .verify(WAIT);
@@ -296,21 +315,13 @@ class LinesTest extends EachTransport {
     @Test
     void aRegularFileOrDirectoryIsNotAFifo() throws Exception {
         Path file = Files.writeString(dir.resolve("regular"), "text\n");
-        StepVerifier.create(NamedPipe.of(file).lines(read()))
+        StepVerifier.create(NamedPipe.of(file).lines(ReadOptions.defaults()))
                 .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(NotAFifoException.class)
                         .hasMessage(file + ": is a regular file, not a FIFO"))
                 .verify(WAIT);
-        StepVerifier.create(NamedPipe.of(dir).lines(read()))
+        StepVerifier.create(NamedPipe.of(dir).lines(ReadOptions.defaults()))
                 .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(NotAFifoException.class)
                         .hasMessage(dir + ": is a directory, not a FIFO"))
-                .verify(WAIT);
-    }
-
-    @Test
-    void refusesANonBlockingScheduler() {
-        StepVerifier.create(pipe.lines(read().scheduler(Schedulers.parallel())))
-                .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(IllegalStateException.class)
-                        .hasMessageContaining("non-blocking"))
                 .verify(WAIT);
     }
 
@@ -320,7 +331,7 @@ class LinesTest extends EachTransport {
         Path outsideOut = dir.resolve("outside.txt");
         try (Peer outsideReader = Peer.start(outsideOut, "cat", pipe.path().toString())) {
             List<String> baseline = openPipeDescriptors();
-            Disposable subscription = pipe.lines(read()).subscribe();
+            Disposable subscription = pipe.lines(ReadOptions.defaults()).subscribe();
             awaitWaitingThread();
             subscription.dispose();
             awaitReleased(baseline, RELEASE);
@@ -340,7 +351,7 @@ class LinesTest extends EachTransport {
         FifoTestSupport.assumeLinux();
         try (Peer writer = Peer.sh("exec 3> " + fifo + "; printf 'first\\n' >&3; exec sleep 60")) {
             List<String> baseline = openPipeDescriptors();
-            StepVerifier.create(pipe.lines(read()))
+            StepVerifier.create(pipe.lines(ReadOptions.defaults()))
                     .expectNext("first")
                     .then(LinesTest::awaitWaitingThread)
                     .thenCancel()
@@ -356,7 +367,7 @@ class LinesTest extends EachTransport {
         FifoTestSupport.assumeLinux();
         try (Peer writer = Peer.sh("yes 'a line of text' | head -n 2000000 > " + fifo)) {
             List<String> baseline = openPipeDescriptors();
-            StepVerifier.create(pipe.lines(read()))
+            StepVerifier.create(pipe.lines(ReadOptions.defaults()))
                     .expectNextCount(50_000)
                     .thenCancel()
                     .verify(WAIT);
@@ -384,7 +395,7 @@ class LinesTest extends EachTransport {
 
     private void assertAFreshSubscriptionDelivers() throws Exception {
         try (Peer writer = Peer.sh("printf 'still works\\n' > " + fifo)) {
-            StepVerifier.create(pipe.lines(read())).expectNext("still works").expectComplete().verify(WAIT);
+            StepVerifier.create(pipe.lines(ReadOptions.defaults())).expectNext("still works").expectComplete().verify(WAIT);
         }
     }
 

@@ -32,7 +32,7 @@ import reactor.core.scheduler.Schedulers;
 import reactor.test.StepVerifier;
 
 /** {@link NamedPipe#writeLines} against real FIFOs and real reader processes. */
-class WriteLinesTest extends EachTransport {
+class WriteLinesTest extends FifoTestCase {
 
     Path out;
 
@@ -53,7 +53,7 @@ class WriteLinesTest extends EachTransport {
                 : kind.equals("plain") ? Flux::hide : f -> f.publishOn(Schedulers.parallel(), 32);
         String expected = base.collect(Collectors.joining("\n", "", "\n")).block();
         try (Peer reader = catReader()) {
-            StepVerifier.create(pipe.writeLines(shape.apply(base), write())).expectComplete().verify(WAIT);
+            StepVerifier.create(pipe.writeLines(shape.apply(base), WriteOptions.defaults())).expectComplete().verify(WAIT);
             assertThat(reader.awaitExit(WAIT)).as("the reader saw EOF: the descriptor is closed").isZero();
         }
         assertThat(Files.readString(out, UTF_8)).isEqualTo(expected);
@@ -61,7 +61,7 @@ class WriteLinesTest extends EachTransport {
 
     @Test
     void waitsForAReaderThatComesLater() throws Exception {
-        StepVerifier verifier = StepVerifier.create(pipe.writeLines(Flux.just("hello", "world"), write()))
+        StepVerifier verifier = StepVerifier.create(pipe.writeLines(Flux.just("hello", "world"), WriteOptions.defaults()))
                 .expectComplete().verifyLater();
         Thread.sleep(300);
         try (Peer reader = catReader()) {
@@ -73,7 +73,7 @@ class WriteLinesTest extends EachTransport {
 
     @Test
     void failsAtOnceWithoutAReaderWhenToldNotToWait() {
-        StepVerifier.create(pipe.writeLines(Flux.just("x"), write().awaitReader(false)))
+        StepVerifier.create(pipe.writeLines(Flux.just("x"), WriteOptions.defaults().awaitReader(false)))
                 .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(NoReaderException.class)
                         .hasMessageContaining(pipe.path().toString()))
                 .verify(Duration.ofSeconds(2));
@@ -85,7 +85,7 @@ class WriteLinesTest extends EachTransport {
         Flux<String> endless = Flux.range(0, Integer.MAX_VALUE).map(i -> "line " + i)
                 .doOnCancel(upstreamCancelled::tryEmitEmpty);
         try (Peer reader = Peer.start(out, "head", "-n", "1", pipe.path().toString())) {
-            StepVerifier.create(pipe.writeLines(endless, write()))
+            StepVerifier.create(pipe.writeLines(endless, WriteOptions.defaults()))
                     .expectErrorSatisfies(e -> {
                         assertThat(e).isInstanceOf(BrokenPipeException.class)
                                 .hasMessageContaining(pipe.path() + ": the reader went away");
@@ -102,7 +102,7 @@ class WriteLinesTest extends EachTransport {
     @Test
     void aLineWithATerminatorFailsBeforeAnyOfItsBytesIsWritten() throws Exception {
         try (Peer reader = catReader()) {
-            StepVerifier.create(pipe.writeLines(Flux.just("ok", "bad\nline", "never"), write()))
+            StepVerifier.create(pipe.writeLines(Flux.just("ok", "bad\nline", "never"), WriteOptions.defaults()))
                     .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(IllegalArgumentException.class)
                             .hasMessageContaining("line 2 contains \\n"))
                     .verify(WAIT);
@@ -119,7 +119,7 @@ class WriteLinesTest extends EachTransport {
                 + shQuote(out.toString()) + " | wc -c)\" -gt 0 ]; do sleep 0.01; done";
         try (Peer reader = Peer.sh(slowReader)) {
             StepVerifier.create(pipe.writeLines(Flux.concat(Flux.fromIterable(good), Flux.just("bad\nline")).hide(),
-                            write()))
+                            WriteOptions.defaults()))
                     .expectError(IllegalArgumentException.class)
                     .verify(WAIT);
             assertThat(reader.awaitExit(WAIT)).isZero();
@@ -131,7 +131,7 @@ class WriteLinesTest extends EachTransport {
     void aLineLongerThanThePipeIsWrittenOnceEvenWhenItMustWaitForRoom() throws Exception {
         String huge = "h".repeat(200_000);
         try (Peer reader = Peer.start(out, "sh", "-c", "sleep 0.3; exec cat " + fifo)) {
-            StepVerifier.create(pipe.writeLines(Flux.just("before", huge, "tail"), write()))
+            StepVerifier.create(pipe.writeLines(Flux.just("before", huge, "tail"), WriteOptions.defaults()))
                     .expectComplete()
                     .verify(WAIT);
             assertThat(reader.awaitExit(WAIT)).isZero();
@@ -141,7 +141,7 @@ class WriteLinesTest extends EachTransport {
 
     @Test
     void anUpstreamErrorIsNotHeldBackWhileWaitingForAReader() {
-        StepVerifier.create(pipe.writeLines(Flux.error(new IllegalStateException("no lines today")), write()))
+        StepVerifier.create(pipe.writeLines(Flux.error(new IllegalStateException("no lines today")), WriteOptions.defaults()))
                 .expectErrorMessage("no lines today")
                 .verify(Duration.ofSeconds(2));
     }
@@ -150,7 +150,7 @@ class WriteLinesTest extends EachTransport {
     void anUnencodableCharacterIsAnErrorNotAQuestionMark() throws Exception {
         try (Peer reader = catReader()) {
             StepVerifier.create(pipe.writeLines(Flux.just("caf\u00e9", "\u20ac"),
-                            write().charset(java.nio.charset.StandardCharsets.ISO_8859_1)))
+                            WriteOptions.defaults().charset(java.nio.charset.StandardCharsets.ISO_8859_1)))
                     .expectError(CharacterCodingException.class)
                     .verify(WAIT);
             assertThat(reader.awaitExit(WAIT)).isZero();
@@ -162,7 +162,7 @@ class WriteLinesTest extends EachTransport {
     void anUpstreamErrorArrivesAfterTheDescriptorIsClosed() throws Exception {
         try (Peer reader = catReader()) {
             StepVerifier.create(pipe.writeLines(Flux.concat(Flux.just("a", "b"),
-                            Flux.error(new IllegalStateException("boom"))), write()))
+                            Flux.error(new IllegalStateException("boom"))), WriteOptions.defaults()))
                     .expectErrorMessage("boom")
                     .verify(WAIT);
             assertThat(reader.awaitExit(WAIT)).isZero();
@@ -174,7 +174,7 @@ class WriteLinesTest extends EachTransport {
     void aLoneLineWithAnIdleUpstreamReachesABlockingReaderAtOnce() throws Exception {
         Sinks.Many<String> upstream = Sinks.many().unicast().onBackpressureBuffer();
         try (Peer reader = Peer.start(out, "head", "-n", "1", pipe.path().toString())) {
-            Disposable writing = pipe.writeLines(upstream.asFlux(), write()).subscribe(v -> { }, e -> { });
+            Disposable writing = pipe.writeLines(upstream.asFlux(), WriteOptions.defaults()).subscribe(v -> { }, e -> { });
             try {
                 upstream.tryEmitNext("only one, and nothing follows");
                 // head exits after its first line: only possible if the line was written without
@@ -192,7 +192,7 @@ class WriteLinesTest extends EachTransport {
         FifoTestSupport.assumeLinux();
         try (Peer outsideWriter = Peer.sh("printf 'from outside\\n' > " + fifo)) {
             List<String> baseline = openPipeDescriptors();
-            Disposable writing = pipe.writeLines(Flux.just("never written"), write()).subscribe(v -> { }, e -> { });
+            Disposable writing = pipe.writeLines(Flux.just("never written"), WriteOptions.defaults()).subscribe(v -> { }, e -> { });
             Thread.sleep(100); // let it retry the open a few times
             writing.dispose();
             awaitReleased(baseline, RELEASE);
@@ -211,7 +211,7 @@ class WriteLinesTest extends EachTransport {
         // a reader that holds the FIFO open and never reads: the pipe fills up
         try (Peer stalledReader = Peer.sh("exec 3< " + fifo + "; exec sleep 60")) {
             List<String> baseline = openPipeDescriptors();
-            Disposable writing = pipe.writeLines(Flux.range(0, Integer.MAX_VALUE).map(i -> "filler " + i), write())
+            Disposable writing = pipe.writeLines(Flux.range(0, Integer.MAX_VALUE).map(i -> "filler " + i), WriteOptions.defaults())
                     .subscribe(v -> { }, e -> { });
             long deadline = System.nanoTime() + WAIT.toNanos();
             while (!threadsInFifoCalls().toString().contains("poll")) {
@@ -234,7 +234,7 @@ class WriteLinesTest extends EachTransport {
         List<String> messages = IntStream.rangeClosed(1, 5).mapToObj(i -> "Message " + i + " from writer")
                 .collect(Collectors.toList());
         try (Peer reader = Peer.start(out, "python3", script.toString(), pipe.path().toString())) {
-            StepVerifier.create(pipe.writeLines(Flux.fromIterable(messages), write())).expectComplete().verify(WAIT);
+            StepVerifier.create(pipe.writeLines(Flux.fromIterable(messages), WriteOptions.defaults())).expectComplete().verify(WAIT);
             assertThat(reader.awaitExit(WAIT)).isZero();
         }
         List<String> expected = new ArrayList<>();

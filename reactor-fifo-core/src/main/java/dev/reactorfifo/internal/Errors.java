@@ -5,7 +5,6 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
-import jnr.posix.FileStat;
 
 /** Turns errno values and file types into the standard {@code java.nio.file} exceptions. */
 public final class Errors {
@@ -35,42 +34,22 @@ public final class Errors {
                 call + " failed: " + Posix.describe(errno) + " (errno " + errno + ")");
     }
 
-    /** @return what a non-FIFO file is, for {@link NotAFifoException}'s reason */
-    public static String describeType(FileStat stat) {
-        if (stat.isFile()) {
-            return "is a regular file, not a FIFO";
-        }
-        if (stat.isDirectory()) {
-            return "is a directory, not a FIFO";
-        }
-        if (stat.isSocket()) {
-            return "is a Unix domain socket, not a FIFO";
-        }
-        if (stat.isCharDev()) {
-            return "is a character device, not a FIFO";
-        }
-        if (stat.isBlockDev()) {
-            return "is a block device, not a FIFO";
-        }
-        if (stat.isSymlink()) {
-            return "is a symbolic link, not a FIFO";
-        }
-        return "is not a FIFO (mode " + Integer.toOctalString(stat.mode()) + ")";
-    }
-
     /**
      * Stats {@code path} (following links) and fails unless it is a FIFO.
      *
      * @throws NoSuchFileException, AccessDeniedException, NotAFifoException
      */
     static void requireFifo(String path) throws FileSystemException {
-        FileStat stat = Posix.newStat();
-        int rc = Posix.stat(path, stat);
-        if (rc < 0) {
-            throw toException(-rc, path, "stat");
+        requireFifo(path, Posix.stat(path), "stat");
+    }
+
+    /** Fails unless {@code status}, of {@code path}, is a FIFO's. */
+    static void requireFifo(String path, FileStatus status, String call) throws FileSystemException {
+        if (status.failed()) {
+            throw toException(status.errno(), path, call);
         }
-        if (!stat.isFifo()) {
-            throw new NotAFifoException(path, describeType(stat));
+        if (!status.isFifo()) {
+            throw new NotAFifoException(path, status.describeType());
         }
     }
 
@@ -79,14 +58,10 @@ public final class Errors {
      * swapped between the path check and the open.
      */
     static void requireFifoDescriptor(String path, int fd) throws FileSystemException {
-        FileStat stat = Posix.newStat();
-        int rc = Posix.fstat(fd, stat);
-        if (rc < 0 || !stat.isFifo()) {
+        FileStatus status = Posix.fstat(fd);
+        if (!status.isFifo()) {
             Posix.close(fd);
-            if (rc < 0) {
-                throw toException(-rc, path, "fstat");
-            }
-            throw new NotAFifoException(path, describeType(stat));
+            requireFifo(path, status, "fstat");
         }
     }
 }

@@ -1,7 +1,5 @@
 package dev.reactorfifo.internal;
 
-import dev.reactorfifo.FifoTransport;
-import java.io.IOException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import org.jspecify.annotations.Nullable;
@@ -9,6 +7,7 @@ import reactor.core.Exceptions;
 import reactor.core.Scannable;
 import reactor.core.publisher.Operators;
 import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 import reactor.util.context.Context;
 
 /**
@@ -22,12 +21,16 @@ import reactor.util.context.Context;
  * busy for long, and the descriptor must not stay open meanwhile). Otherwise it wakes the waiter,
  * and the running drain releases everything itself. A descriptor is therefore never closed under
  * a thread that is still using it.
+ *
+ * <p>One owner releases: whoever holds the task when it ends. A task the scheduler rejects is
+ * taken back by the dispatching thread with the same compare-and-set a cancel uses to take a
+ * queued task, so exactly one of them releases the resources.
  */
 abstract class FifoDrain implements Runnable {
 
     private final Scheduler scheduler;
     /** Published before the drain checks {@link #cancelled}, so cancel either sees it or is seen. */
-    private volatile @Nullable ReadinessWaiter waiter;
+    private volatile @Nullable Waiter waiter;
     private volatile boolean cancelled;
     /** Owned by the WIP holder. Once set, the counter never returns to zero: nothing runs again. */
     private boolean done;
@@ -139,7 +142,11 @@ abstract class FifoDrain implements Runnable {
         try {
             scheduler.schedule(this);
         } catch (RejectedExecutionException e) {
-            fail(Operators.onRejectedExecution(e, context()));
+            // the task never runs: take it back, unless a cancel took it first and released everything
+            if (TASK.compareAndSet(this, QUEUED, RUNNING)) {
+                fail(Operators.onRejectedExecution(e, context()));
+                afterTerminated();
+            }
         }
     }
 
@@ -195,7 +202,7 @@ abstract class FifoDrain implements Runnable {
             stop();
             afterTerminated();
         } else {
-            ReadinessWaiter w = waiter;
+            Waiter w = waiter;
             if (w != null) {
                 w.wakeup();
             }
@@ -233,19 +240,30 @@ abstract class FifoDrain implements Runnable {
     }
 
     /**
-     * Creates and publishes the subscription's waiter, refusing a non-blocking thread first.
+     * Creates and publishes the subscription's waiter.
      *
      * @return the waiter, or {@code null} if cancelled meanwhile (then everything is released)
      */
-    final @Nullable ReadinessWaiter openWaiter(FifoTransport transport, String what) throws IOException {
-        BlockingGuard.requireBlockingAllowed(what);
-        ReadinessWaiter w = Transports.newWaiter(transport, this::schedule);
+    final @Nullable Waiter openWaiter() {
+        Waiter w = new Waiter(Poller.INSTANCE, this::schedule);
         waiter = w;
         if (cancelled) {
             stop();
             return null;
         }
         return w;
+    }
+
+    /**
+     * @throws IllegalStateException for {@link Schedulers#immediate()}, which would run the drain
+     *     on the subscribing thread and on the poller's thread
+     */
+    static void requireAsync(Scheduler scheduler, String what) {
+        if (scheduler == Schedulers.immediate()) {
+            throw new IllegalStateException(what + ": Schedulers.immediate() runs work on the calling thread,"
+                    + " which would make subscribe() and the poller thread do the FIFO's work; use"
+                    + " Schedulers.boundedElastic() (the default), parallel() or single()");
+        }
     }
 
     /** Ends silently (cancelled). */
@@ -276,7 +294,7 @@ abstract class FifoDrain implements Runnable {
 
     private void release() {
         releaseResources();
-        ReadinessWaiter w = waiter;
+        Waiter w = waiter;
         if (w != null) {
             waiter = null;
             w.close();

@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
-import jnr.posix.FileStat;
 
 /** Creating, checking and deleting FIFOs: mkfifo, chmod, stat, unlink. */
 public final class FifoLifecycle {
@@ -50,13 +49,12 @@ public final class FifoLifecycle {
                 create(path, mode);
                 return;
             } catch (FileAlreadyExistsException exists) {
-                FileStat stat = Posix.newStat();
-                int rc = Posix.stat(path, stat);
-                if (rc == -Posix.ENOENT && attempt < 3) {
+                FileStatus stat = Posix.stat(path);
+                if (stat.errno() == Posix.ENOENT && attempt < 3) {
                     continue; // deleted between mkfifo and stat: try to create it again
                 }
-                if (rc < 0) {
-                    throw Errors.toException(-rc, path, "stat");
+                if (stat.failed()) {
+                    throw Errors.toException(stat.errno(), path, "stat");
                 }
                 requireReusable(path, stat, mode);
                 return;
@@ -64,9 +62,9 @@ public final class FifoLifecycle {
         }
     }
 
-    private static void requireReusable(String path, FileStat stat, int mode) throws FileSystemException {
+    private static void requireReusable(String path, FileStatus stat, int mode) throws FileSystemException {
         if (!stat.isFifo()) {
-            throw new NotAFifoException(path, Errors.describeType(stat));
+            throw new NotAFifoException(path, stat.describeType());
         }
         int euid = Posix.geteuid();
         if (stat.uid() != euid) {
@@ -97,18 +95,17 @@ public final class FifoLifecycle {
      * @throws NotAFifoException if it is anything else, which is left in place
      */
     public static boolean deleteIfExists(String path) throws IOException {
-        FileStat stat = Posix.newStat();
-        int rc = Posix.lstat(path, stat);
-        if (rc == -Posix.ENOENT) {
+        FileStatus stat = Posix.lstat(path);
+        if (stat.errno() == Posix.ENOENT) {
             return false;
         }
-        if (rc < 0) {
-            throw Errors.toException(-rc, path, "lstat");
+        if (stat.failed()) {
+            throw Errors.toException(stat.errno(), path, "lstat");
         }
         if (!stat.isFifo()) {
-            throw new NotAFifoException(path, Errors.describeType(stat) + "; refusing to delete it");
+            throw new NotAFifoException(path, stat.describeType() + "; refusing to delete it");
         }
-        rc = Posix.unlink(path);
+        int rc = Posix.unlink(path);
         if (rc == -Posix.ENOENT) {
             return false;
         }
@@ -119,7 +116,7 @@ public final class FifoLifecycle {
     }
 
     public static Path createPrivateTempDirectory() throws IOException {
-        Posix.posix(); // fail with UnsupportedOperationException before leaving a folder behind
+        Posix.requireNative(); // fail with UnsupportedOperationException before leaving a folder behind
         Set<PosixFilePermission> ownerOnly = PosixFilePermissions.fromString("rwx------");
         // created rwx------ at most, so never wider even for a moment; then exactly rwx------,
         // because mkdir applies the umask to the attribute as mkfifo does to its mode

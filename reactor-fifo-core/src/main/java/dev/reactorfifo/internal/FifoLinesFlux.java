@@ -15,12 +15,15 @@ import reactor.util.context.Context;
  * A FIFO as a cold {@code Flux<String>} of lines. Each subscriber gets its own read descriptor,
  * opened on the options' scheduler when it subscribes.
  *
- * <p>Threads: a drain task on the scheduler opens the FIFO, waits for it (in {@code poll(2)} on
- * that thread, or by registering with the shared poller and ending the task until the FIFO is
- * ready), reads a chunk and emits every line of it that is demanded, one {@code onNext} after the
- * other on that thread (no hop per line). With no demand the task ends and no thread is held;
- * {@code request} schedules it again. {@code cancel} wakes the waiter, or closes the descriptor
- * itself when no task is running.
+ * <p>Threads: a drain task on the scheduler opens the FIFO, arms the poller and ends when nothing
+ * can be read yet, and, once the poller reports the FIFO ready, reads a chunk and emits every
+ * line of it that is demanded, one {@code onNext} after the other on that thread (no hop per
+ * line). With no demand the task ends and no thread is held; {@code request} schedules it again.
+ * {@code cancel} closes the descriptor itself when no task is running, or has the running one do it.
+ *
+ * <p>Memory: the read buffers are borrowed from the {@link BufferPool} for one drain and given
+ * back when it ends with every byte framed, so an idle subscription holds none; only the
+ * unterminated rest of a line is kept, in a carry of about its size.
  */
 public final class FifoLinesFlux extends Flux<String> {
 
@@ -34,6 +37,12 @@ public final class FifoLinesFlux extends Flux<String> {
 
     @Override
     public void subscribe(CoreSubscriber<? super String> actual) {
+        try {
+            FifoDrain.requireAsync(options.scheduler(), "NamedPipe.lines() of " + path);
+        } catch (IllegalStateException e) {
+            Operators.error(actual, e);
+            return;
+        }
         ReadSubscription subscription = new ReadSubscription(actual, path, options);
         actual.onSubscribe(subscription);
         // open at once rather than on the first request: a bad path is reported even to a
@@ -50,7 +59,9 @@ public final class FifoLinesFlux extends Flux<String> {
 
         // owned by the WIP holder
         private @Nullable FifoReadEnd readEnd;
+        /** Borrowed for a drain; kept past it only while the framer still holds undemanded lines of it. */
         private @Nullable ByteBuffer readBuffer;
+        private byte @Nullable [] chunk;
         private boolean endOfInput;
         /** Follow mode saw an EOF: reopen once the dead writer's fragment is emitted. */
         private boolean reopenPending;
@@ -83,21 +94,27 @@ public final class FifoLinesFlux extends Flux<String> {
         /** Emits while there is demand; returns when demand is exhausted, the FIFO is not ready, or the stream is over. */
         @Override
         void drain() throws Exception {
+            try {
+                emit();
+            } finally {
+                giveBackBuffers();
+            }
+        }
+
+        private void emit() throws Exception {
             if (isCancelled()) {
                 stop();
                 return;
             }
             FifoReadEnd end = readEnd;
             if (end == null) {
-                ReadinessWaiter w = openWaiter(options.transport(), "NamedPipe.lines() of " + path);
+                Waiter w = openWaiter();
                 if (w == null) {
                     return;
                 }
                 end = FifoReadEnd.open(path, w);
                 readEnd = end;
-                readBuffer = ByteBuffer.allocateDirect(options.readBufferSize());
             }
-            ByteBuffer buffer = readBuffer;
             long demand = requested;
             long emitted = 0;
             try {
@@ -121,13 +138,14 @@ public final class FifoLinesFlux extends Flux<String> {
                             reopenPending = false;
                             end.reopen(); // may fail (path gone), but only after the fragment went out
                         }
+                        ByteBuffer buffer = readBuffer();
                         int n = end.read(buffer, buffer.capacity());
                         if (n > 0) {
-                            framer.feed(buffer, n);
+                            feed(buffer, n);
                         } else if (n == 0) {
                             atEndOfInput();
                         } else if (n == FifoReadEnd.PENDING) {
-                            return; // the shared poller resumes us when the FIFO is ready
+                            return; // the poller resumes us when the FIFO is ready
                         } else {
                             stop();
                             return;
@@ -140,19 +158,7 @@ public final class FifoLinesFlux extends Flux<String> {
                     demand = produced(emitted);
                     emitted = 0;
                     if (demand == 0) {
-                        if (!options.follow() && framer.isDrained()) {
-                            // one look without waiting: if the writer is already gone, complete now
-                            // rather than at the next request (a chunk read meanwhile is kept)
-                            int n = end.readIfReady(buffer);
-                            if (n > 0) {
-                                framer.feed(buffer, n);
-                            } else if (n == 0) {
-                                atEndOfInput();
-                                if (framer.isDrained()) {
-                                    complete(actual::onComplete);
-                                }
-                            }
-                        }
+                        lookForEndWithoutDemand(end);
                         return;
                     }
                 }
@@ -160,6 +166,60 @@ public final class FifoLinesFlux extends Flux<String> {
                 if (emitted != 0 && !isDone()) {
                     produced(emitted);
                 }
+            }
+        }
+
+        /**
+         * Demand ran out: one look without waiting, so that if the writer is already gone the
+         * Flux completes now rather than at the next request (a chunk read meanwhile is kept).
+         */
+        private void lookForEndWithoutDemand(FifoReadEnd end) throws Exception {
+            if (options.follow() || !framer.isDrained()) {
+                return;
+            }
+            ByteBuffer buffer = readBuffer();
+            int n = end.readIfReady(buffer);
+            if (n > 0) {
+                feed(buffer, n);
+            } else if (n == 0) {
+                atEndOfInput();
+                if (framer.isDrained()) {
+                    complete(actual::onComplete);
+                }
+            }
+        }
+
+        private ByteBuffer readBuffer() {
+            ByteBuffer b = readBuffer;
+            if (b == null) {
+                b = BufferPool.borrowDirect(options.readBufferSize());
+                readBuffer = b;
+            }
+            return b;
+        }
+
+        /** Copies what {@code read(2)} put in the direct buffer into a heap chunk the framer scans in place. */
+        private void feed(ByteBuffer buffer, int n) {
+            byte[] c = chunk;
+            if (c == null) {
+                c = BufferPool.borrowArray(options.readBufferSize());
+                chunk = c;
+            }
+            buffer.get(0, c, 0, n);
+            framer.feed(c, 0, n);
+        }
+
+        /** Gives the buffers back unless the framer still holds lines of the chunk (no demand for them yet). */
+        private void giveBackBuffers() {
+            ByteBuffer b = readBuffer;
+            if (b != null) {
+                readBuffer = null;
+                BufferPool.giveBack(b);
+            }
+            byte[] c = chunk;
+            if (c != null && (isDone() || framer.isChunkConsumed())) {
+                chunk = null;
+                BufferPool.giveBack(c);
             }
         }
 
@@ -184,7 +244,7 @@ public final class FifoLinesFlux extends Flux<String> {
                 readEnd = null;
                 end.close();
             }
-            readBuffer = null;
+            chunk = null; // a chunk with lines nobody will take; the drain gave the direct buffer back
         }
 
         @Override

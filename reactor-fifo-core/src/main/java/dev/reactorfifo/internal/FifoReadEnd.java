@@ -5,21 +5,21 @@ import java.nio.ByteBuffer;
 
 /**
  * The read end of a FIFO, opened non-blocking, so that no thread ever blocks in {@code open(2)}
- * or {@code read(2)}: every wait goes through a {@link ReadinessWaiter}, where it can be
- * cancelled.
+ * or {@code read(2)}: every wait goes through the subscription's {@link Waiter}, which holds no
+ * thread and can be cancelled.
  *
- * <p>Not thread-safe: one reading thread at a time. Only {@link ReadinessWaiter#wakeup()} may be
- * called from elsewhere.
+ * <p>Not thread-safe: one reading thread at a time. Only {@link Waiter#wakeup()} may be called
+ * from elsewhere.
  */
 final class FifoReadEnd implements AutoCloseable {
 
     /** {@link #read} result when the read was cancelled. */
-    static final int CANCELLED = ReadinessWaiter.CANCELLED;
+    static final int CANCELLED = Waiter.CANCELLED;
     /** {@link #read} result when nothing is ready: the waiter resumes the caller later. */
-    static final int PENDING = ReadinessWaiter.PENDING;
+    static final int PENDING = Waiter.PENDING;
 
     private final String path;
-    private final ReadinessWaiter waiter;
+    private final Waiter waiter;
     private int fd;
     /**
      * Whether poll reported this descriptor ready at least once. Until then a read returning 0
@@ -34,7 +34,7 @@ final class FifoReadEnd implements AutoCloseable {
      */
     private boolean drained;
 
-    private FifoReadEnd(String path, ReadinessWaiter waiter, int fd) {
+    private FifoReadEnd(String path, Waiter waiter, int fd) {
         this.path = path;
         this.waiter = waiter;
         this.fd = fd;
@@ -46,7 +46,7 @@ final class FifoReadEnd implements AutoCloseable {
      * @throws java.nio.file.NoSuchFileException, java.nio.file.AccessDeniedException,
      *     NotAFifoException (decided on the opened descriptor too)
      */
-    static FifoReadEnd open(String path, ReadinessWaiter waiter) throws IOException {
+    static FifoReadEnd open(String path, Waiter waiter) throws IOException {
         return new FifoReadEnd(path, waiter, openChecked(path));
     }
 
@@ -54,7 +54,7 @@ final class FifoReadEnd implements AutoCloseable {
         // Check the path first, so a device or socket is never even opened; then check the descriptor,
         // so a path swapped between the two steps is caught as well.
         Errors.requireFifo(path);
-        int fd = Posix.openForReading(path);
+        int fd = Posix.openForReading(path, false);
         if (fd < 0) {
             if (-fd == Posix.ENXIO) {
                 Errors.requireFifo(path); // a socket swapped in: ENXIO whatever the flags
@@ -66,8 +66,8 @@ final class FifoReadEnd implements AutoCloseable {
     }
 
     /**
-     * Reads up to {@code length} bytes into {@code buffer} at position 0, waiting for a writer or
-     * for data as long as needed.
+     * Reads up to {@code length} bytes into {@code buffer} at position 0, or arms the waiter when
+     * there is nothing to read yet.
      *
      * @return the number of bytes read, 0 at EOF (the last writer closed), {@link #CANCELLED}, or
      *     {@link #PENDING} (the waiter resumes the caller when the FIFO is ready)
@@ -87,12 +87,16 @@ final class FifoReadEnd implements AutoCloseable {
                     throw Errors.toException(-n, path, "read");
                 }
             }
-            int revents = waiter.await(fd, Posix.POLLIN);
+            // once a writer was seen, the poll(2) poller may probe: a read then finds an EOF that
+            // poll did not report (macOS); before that, a read of 0 would only mean "no writer yet"
+            int revents = waiter.await(fd, Posix.POLLIN | (ready ? Waiter.PROBE : 0));
             if (revents == CANCELLED || revents == PENDING) {
                 return revents;
             }
             if ((revents & (Posix.POLLIN | Posix.POLLHUP)) != 0) {
                 ready = true;
+                drained = false;
+            } else if (revents == Waiter.PROBE) {
                 drained = false;
             } else if ((revents & (Posix.POLLERR | Posix.POLLNVAL)) != 0) {
                 throw new IOException(path + ": poll(2) reported an error on the read end (revents 0x"

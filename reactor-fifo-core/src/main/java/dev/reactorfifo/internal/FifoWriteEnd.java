@@ -6,8 +6,8 @@ import java.nio.ByteBuffer;
 
 /**
  * The write end of a FIFO, opened and kept non-blocking: no thread ever blocks in
- * {@code open(2)} or {@code write(2)}; waits for a reader or for room in the pipe go through a
- * {@link ReadinessWaiter}, where they can be cancelled.
+ * {@code open(2)} or {@code write(2)}; waits for a reader or for room in the pipe go through the
+ * subscription's {@link Waiter}, which holds no thread and can be cancelled.
  *
  * <p>Not thread-safe: one writing thread at a time.
  */
@@ -19,13 +19,13 @@ final class FifoWriteEnd implements AutoCloseable {
     /** A reader that appears is noticed within this many milliseconds. */
     static final int MAX_BACKOFF_MILLIS = 10;
 
-    private final ReadinessWaiter waiter;
+    private final Waiter waiter;
     private final String path;
     private int fd;
     /** How much of the range passed to {@link #write} is written, when a write is resumed. */
     private int written;
 
-    private FifoWriteEnd(String path, ReadinessWaiter waiter, int fd) {
+    private FifoWriteEnd(String path, Waiter waiter, int fd) {
         this.path = path;
         this.waiter = waiter;
         this.fd = fd;
@@ -34,19 +34,19 @@ final class FifoWriteEnd implements AutoCloseable {
     /**
      * Retries opening a FIFO that has no reader yet. While nobody reads,
      * {@code open(O_WRONLY|O_NONBLOCK)} fails with ENXIO and there is no descriptor to poll, so
-     * the open is retried with a backoff from 1 to {@value #MAX_BACKOFF_MILLIS} ms, paused in the
-     * waiter so that cancellation is immediate. Opening the read end ourselves to get past a
+     * the open is retried with a backoff from 1 to {@value #MAX_BACKOFF_MILLIS} ms, paused on a
+     * timer of the waiter, which holds no thread and is cancelled at once. Opening the read end ourselves to get past a
      * blocking open would kill an unrelated writer waiting on the same FIFO with SIGPIPE.
      */
     static final class Opener {
         private final String path;
-        private final ReadinessWaiter waiter;
+        private final Waiter waiter;
         private final boolean awaitReader;
         private int backoff = 1;
         private boolean checked;
         private int lastPause;
 
-        Opener(String path, ReadinessWaiter waiter, boolean awaitReader) {
+        Opener(String path, Waiter waiter, boolean awaitReader) {
             this.path = path;
             this.waiter = waiter;
             this.awaitReader = awaitReader;
@@ -64,7 +64,7 @@ final class FifoWriteEnd implements AutoCloseable {
                 checked = true;
             }
             for (;;) {
-                int fd = Posix.openForWriting(path);
+                int fd = Posix.openForWriting(path, false);
                 if (fd >= 0) {
                     Errors.requireFifoDescriptor(path, fd);
                     return new FifoWriteEnd(path, waiter, fd);
@@ -77,12 +77,12 @@ final class FifoWriteEnd implements AutoCloseable {
                     throw new NoReaderException(path + ": no process has the FIFO open for reading");
                 }
                 if (giveUp.getAsBoolean()) {
-                    lastPause = ReadinessWaiter.ELAPSED;
+                    lastPause = Waiter.ELAPSED;
                     return null;
                 }
                 int paused = waiter.pause(backoff);
                 backoff = Math.min(backoff * 2, MAX_BACKOFF_MILLIS);
-                if (paused != ReadinessWaiter.ELAPSED) {
+                if (paused != Waiter.ELAPSED) {
                     lastPause = paused;
                     return null;
                 }
@@ -91,7 +91,7 @@ final class FifoWriteEnd implements AutoCloseable {
 
         /** @return after {@link #tryOpen()} returned null: whether it was cancelled (else pending) */
         boolean cancelled() {
-            return lastPause == ReadinessWaiter.CANCELLED;
+            return lastPause == Waiter.CANCELLED;
         }
     }
 
@@ -133,10 +133,10 @@ final class FifoWriteEnd implements AutoCloseable {
                     return Result.WOULD_WAIT;
                 }
                 int revents = waiter.await(fd, Posix.POLLOUT);
-                if (revents == ReadinessWaiter.CANCELLED) {
+                if (revents == Waiter.CANCELLED) {
                     return Result.CANCELLED;
                 }
-                if (revents == ReadinessWaiter.PENDING) {
+                if (revents == Waiter.PENDING) {
                     return Result.PENDING;
                 }
                 if ((revents & Posix.POLLERR) != 0) {

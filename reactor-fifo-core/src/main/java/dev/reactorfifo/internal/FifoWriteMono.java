@@ -22,11 +22,11 @@ import reactor.util.context.Context;
  * Writes the lines of a publisher into a FIFO; completes when all are written and the descriptor
  * is closed.
  *
- * <p>Threads: a drain task on the options' scheduler opens the FIFO (waiting for a reader),
- * then moves every line that is available into a batch buffer and writes the batch when it is
- * full or when the upstream has nothing more for the moment, waiting for room when the pipe is
- * full (in {@code poll(2)} on that thread, or, with the shared poller, by ending the task until
- * the poller reports room). A synchronous upstream ({@code Flux.fromIterable}) is fused and pulled on the
+ * <p>Threads: a drain task on the options' scheduler opens the FIFO (waiting for a reader on a
+ * timer), then moves every line that is available into a batch buffer and writes the batch when
+ * it is full or when the upstream has nothing more for the moment; when the pipe is full it arms
+ * the poller and ends until the poller reports room. The batch buffer is borrowed from the
+ * {@link BufferPool} while lines are staged, so an idle writer holds none. A synchronous upstream ({@code Flux.fromIterable}) is fused and pulled on the
  * drain thread; otherwise lines arrive through a bounded queue of {@value #PREFETCH}, requested
  * as the pipe takes them.
  */
@@ -58,6 +58,12 @@ public final class FifoWriteMono extends Mono<Void> {
 
     @Override
     public void subscribe(CoreSubscriber<? super Void> actual) {
+        try {
+            FifoDrain.requireAsync(options.scheduler(), "NamedPipe.writeLines() to " + path);
+        } catch (IllegalStateException e) {
+            Operators.error(actual, e);
+            return;
+        }
         source.subscribe(new WriteSubscriber(actual, path, options, linesWrittenCounter));
     }
 
@@ -205,6 +211,17 @@ public final class FifoWriteMono extends Mono<Void> {
 
         @Override
         void drain() throws Exception {
+            try {
+                write();
+            } finally {
+                LineBatcher b = batch;
+                if (b != null && b.hasBuffer() && b.isEmpty() && oversize == null) {
+                    BufferPool.giveBack(b.takeBack()); // idle: hold no buffer
+                }
+            }
+        }
+
+        private void write() throws Exception {
             if (isCancelled()) {
                 stop();
                 return;
@@ -213,7 +230,7 @@ public final class FifoWriteMono extends Mono<Void> {
             if (end == null) {
                 FifoWriteEnd.Opener o = opener;
                 if (o == null) {
-                    ReadinessWaiter w = openWaiter(options.transport(), "NamedPipe.writeLines() to " + path);
+                    Waiter w = openWaiter();
                     if (w == null) {
                         return;
                     }
@@ -235,7 +252,11 @@ public final class FifoWriteMono extends Mono<Void> {
                     upstream.request(PREFETCH);
                 }
             }
-            // a write that had to wait for room (shared poller) is finished before anything else
+            LineBatcher staged = batch;
+            if (!staged.hasBuffer()) {
+                staged.lend(BufferPool.borrowDirect(staged.capacity()));
+            }
+            // a write that had to wait for room is finished before anything else
             if ((oversize != null && !writeOversize(end)) || !flush(end)) {
                 return;
             }
@@ -403,7 +424,7 @@ public final class FifoWriteMono extends Mono<Void> {
                 writeEnd = null;
                 end.close();
             }
-            batch = null;
+            batch = null; // with the lines staged in its buffer, which is not given back: nobody writes them
             oversize = null;
             pendingLine = null;
         }

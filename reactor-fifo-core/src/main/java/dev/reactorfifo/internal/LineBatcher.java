@@ -12,13 +12,19 @@ import java.util.Arrays;
  * <p>Why segments in one large buffer rather than one small buffer per write: writing a segment
  * as soon as it fills leaves encoding work between the writes, so a fast reader drains the pipe
  * after every write and each write pays for waking it. Staging up to a pipe-full and then
- * writing the segments back to back lets the reader find whole pipe-fulls. Pure and not
+ * writing the segments back to back lets the reader find whole pipe-fulls.
+ *
+ * <p>The buffer is lent by the caller ({@link #lend}) while lines are staged and taken back
+ * ({@link #takeBack}) once everything is written, so an idle writer holds none. Pure and not
  * thread-safe.
  */
 public final class LineBatcher {
 
-    private final ByteBuffer buffer;
+    private static final ByteBuffer NONE = ByteBuffer.allocateDirect(0);
+
+    private final int capacity;
     private final int segmentLimit;
+    private ByteBuffer buffer = NONE;
     private int length;
     /** End offset and line count of each closed segment; the open one runs from the last end. */
     private int[] segmentEnds = new int[16];
@@ -30,22 +36,48 @@ public final class LineBatcher {
     private int pendingLines;
 
     /**
-     * @param capacity the buffer size; a line longer than this cannot be batched
+     * @param capacity the size of the buffers that will be lent; a longer line cannot be batched
      * @param segmentLimit the largest write that keeps lines whole (PIPE_BUF for atomic lines)
      */
     public LineBatcher(int capacity, int segmentLimit) {
-        this.buffer = ByteBuffer.allocateDirect(capacity);
+        this.capacity = capacity;
         this.segmentLimit = Math.min(segmentLimit, capacity);
+    }
+
+    /** @return the size of the buffers to lend */
+    public int capacity() {
+        return capacity;
+    }
+
+    /** @return whether a buffer is lent now */
+    public boolean hasBuffer() {
+        return buffer != NONE;
+    }
+
+    /** Lends the buffer to stage lines in: direct, of {@link #capacity()} bytes. */
+    public void lend(ByteBuffer buffer) {
+        if (hasBuffer() || buffer.capacity() != capacity) {
+            throw new IllegalStateException("a buffer is lent already, or it is not " + capacity + " bytes");
+        }
+        this.buffer = buffer;
+    }
+
+    /**
+     * @return the lent buffer, which the batcher no longer uses
+     * @throws IllegalStateException if lines are still staged in it
+     */
+    public ByteBuffer takeBack() {
+        if (!isEmpty()) {
+            throw new IllegalStateException("lines are still staged");
+        }
+        ByteBuffer b = buffer;
+        buffer = NONE;
+        return b;
     }
 
     /** @return the buffer holding the segments, from index 0 */
     public ByteBuffer buffer() {
         return buffer;
-    }
-
-    /** @return whether a line of {@code lineLength} bytes plus its terminator can ever be batched */
-    public boolean fits(int lineLength) {
-        return lineLength + 1 <= buffer.capacity();
     }
 
     /**
@@ -55,7 +87,7 @@ public final class LineBatcher {
      */
     public boolean add(byte[] line) {
         int needed = line.length + 1;
-        if (length + needed > buffer.capacity()) {
+        if (length + needed > buffer.capacity()) { // also while no buffer is lent
             return false;
         }
         int openStart = segments == 0 ? 0 : segmentEnds[segments - 1];

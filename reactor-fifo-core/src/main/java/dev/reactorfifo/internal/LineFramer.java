@@ -18,18 +18,21 @@ import org.jspecify.annotations.Nullable;
  * the same lines.
  *
  * <p>Use: {@link #feed} a chunk, call {@link #next()} until it returns {@code null} (the caller may
- * stop earlier, for lack of demand, and resume later), then feed the next chunk. At the end of the
+ * stop earlier, for lack of demand, and resume later), then feed the next chunk. The chunk is
+ * lent, not copied: the framer reads it in place until {@link #isChunkConsumed()}, then lets go
+ * of it, so the caller can reuse or pool it. At the end of the
  * input call {@link #endOfInput()}: the following {@link #next()} returns the unterminated
  * fragment, if any, and the framer is ready for a new input (the next writer, in follow mode).
  *
  * <p>A line is decoded once, straight from the chunk when it lies inside one; only a line that
- * spans chunks is assembled in a carry buffer, which never grows beyond {@code maxLineLength}.
- * Not thread-safe.
+ * spans chunks is assembled in a carry buffer, which never grows beyond {@code maxLineLength} and
+ * is kept only while it holds a partial line of about its size. Not thread-safe.
  */
 public final class LineFramer {
 
-    private static final int SMALL_CARRY = 256;
-    private static final int LARGE_CARRY = 1 << 16;
+    private static final byte[] NONE = new byte[0];
+    /** A carry up to this size is kept for the next partial line; a larger one is let go once emptied. */
+    private static final int KEPT_CARRY = 256;
 
     private final Charset charset;
     private final boolean report;
@@ -38,10 +41,10 @@ public final class LineFramer {
     private final String source;
     private @Nullable CharsetDecoder decoder;
 
-    private byte[] chunk = new byte[0];
+    private byte[] chunk = NONE;
     private int position;
     private int limit;
-    private byte[] carry = new byte[SMALL_CARRY];
+    private byte[] carry = NONE;
     private int carryLength;
     /** The previous chunk ended with {@code \r}: a {@code \n} at the start of this one is part of it. */
     private boolean skipLineFeed;
@@ -63,30 +66,32 @@ public final class LineFramer {
     }
 
     /**
-     * Copies the next {@code length} bytes of input from {@code src}, from index 0 on.
+     * Lends {@code src[offset, offset + length)} as the next chunk of input: the framer reads it in
+     * place, so the caller must not change it until {@link #isChunkConsumed()}.
      *
      * @throws IllegalStateException if lines of the previous chunk are still waiting
      */
-    public void feed(ByteBuffer src, int length) {
-        prepareChunk(length);
-        src.get(0, chunk, 0, length);
-    }
-
-    /** Copies {@code src[offset, offset + length)} as the next chunk of input. */
     public void feed(byte[] src, int offset, int length) {
-        prepareChunk(length);
-        System.arraycopy(src, offset, chunk, 0, length);
-    }
-
-    private void prepareChunk(int length) {
-        if (position < limit) {
+        if (!isChunkConsumed()) {
             throw new IllegalStateException("the previous chunk still holds lines; call next() until null");
         }
-        if (chunk.length < length) {
-            chunk = new byte[length];
+        chunk = src;
+        position = offset;
+        limit = offset + length;
+    }
+
+    /**
+     * @return whether every byte of the lent chunk has been framed (its partial last line, if
+     *     any, copied to the carry): the framer holds no reference to it any more
+     */
+    public boolean isChunkConsumed() {
+        if (position < limit) {
+            return false;
         }
+        chunk = NONE;
         position = 0;
-        limit = length;
+        limit = 0;
+        return true;
     }
 
     /**
@@ -164,8 +169,8 @@ public final class LineFramer {
     private String takeCarry() throws MalformedLineException {
         String line = decode(carry, 0, carryLength);
         carryLength = 0;
-        if (carry.length > LARGE_CARRY) {
-            carry = new byte[SMALL_CARRY]; // do not pin a huge line's buffer for the stream's lifetime
+        if (carry.length > KEPT_CARRY) {
+            carry = NONE; // a long line's buffer is not kept for an idle stream
         }
         return line;
     }
@@ -176,7 +181,7 @@ public final class LineFramer {
             throw tooLong();
         }
         if (needed > carry.length) {
-            int grown = (int) Math.min(maxLineLength, Math.max((long) carry.length * 2, needed));
+            int grown = (int) Math.min(maxLineLength, Math.max(Math.max((long) carry.length * 2, needed), 64));
             carry = java.util.Arrays.copyOf(carry, grown);
         }
         System.arraycopy(chunk, from, carry, carryLength, length);

@@ -1,14 +1,16 @@
 package dev.reactorfifo.internal;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.Locale;
 import jnr.constants.platform.Errno;
 import jnr.constants.platform.Fcntl;
 import jnr.constants.platform.OpenFlags;
 import jnr.constants.platform.Pathconf;
 import jnr.ffi.LastError;
 import jnr.ffi.LibraryLoader;
-import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
+import jnr.ffi.annotations.Out;
 import jnr.ffi.types.size_t;
 import jnr.posix.FileStat;
 import jnr.posix.POSIX;
@@ -16,10 +18,11 @@ import jnr.posix.POSIXFactory;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The only class that calls jnr-posix and jnr-ffi. Calls that can fail return the negated errno
- * instead of throwing, so the callers decide what each errno means in their context (ENXIO is
- * "no reader" for a writer, "not a FIFO" for a socket) and {@link Errors} turns it into an
- * exception naming the path.
+ * The posix layer: the only class that calls jnr-posix and jnr-ffi. Everything it hands out is
+ * an {@code int}, a {@link ByteBuffer} or a {@link FileStatus}, so no jnr type leaves it. Calls
+ * that can fail return the negated errno instead of throwing, so the callers decide what each
+ * errno means in their context (ENXIO is "no reader" for a writer, "not a FIFO" for a socket) and
+ * {@link Errors} turns it into an exception naming the path.
  *
  * <p>Loading is lazy and fails with {@link UnsupportedOperationException}, never with jnr-posix's
  * silent pure-Java fallback, whose {@code mkfifo}, {@code open} and {@code read} do not work.
@@ -42,15 +45,40 @@ public final class Posix {
     public static final int EPIPE = Errno.EPIPE.intValue();
     public static final int EISDIR = Errno.EISDIR.intValue();
     public static final int ENOTDIR = Errno.ENOTDIR.intValue();
+    public static final int ELOOP = Errno.ELOOP.intValue();
 
     private static final int O_RDONLY = OpenFlags.O_RDONLY.intValue();
     private static final int O_WRONLY = OpenFlags.O_WRONLY.intValue();
     private static final int O_NONBLOCK = OpenFlags.O_NONBLOCK.intValue();
     private static final int O_CLOEXEC = OpenFlags.O_CLOEXEC.intValue();
+    private static final int O_NOFOLLOW = OpenFlags.O_NOFOLLOW.intValue();
 
-    /** poll(2), which jnr-posix lacks. */
+    /** The size of {@code struct pollfd}: {@code int fd; short events; short revents}. */
+    static final int POLLFD_SIZE = 8;
+
+    // Linux epoll(7); the event bits are those of poll(2)
+    static final int EPOLL_CTL_ADD = 1;
+    static final int EPOLL_CTL_DEL = 2;
+    static final int EPOLL_CTL_MOD = 3;
+    static final int EPOLLONESHOT = 1 << 30;
+    /**
+     * The size of {@code struct epoll_event} ({@code uint32_t events; uint64_t data}): packed, 12
+     * bytes, on x86-64 only (for 32-bit compatibility); naturally aligned, 16 bytes, elsewhere.
+     */
+    static final int EPOLL_EVENT_SIZE = isX86_64() ? 12 : 16;
+    static final int EPOLL_DATA_OFFSET = EPOLL_EVENT_SIZE - 8;
+
+    /** The libc calls jnr-posix lacks. {@code epoll_*} and {@code pipe2} exist on Linux only: call them there only. */
     public interface LibC {
-        int poll(Pointer fds, @size_t long nfds, int timeout);
+        int poll(ByteBuffer fds, @size_t long nfds, int timeout);
+
+        int pipe2(@Out int[] fds, int flags);
+
+        int epoll_create1(int flags);
+
+        int epoll_ctl(int epfd, int op, int fd, ByteBuffer event);
+
+        int epoll_wait(int epfd, ByteBuffer events, int maxevents, int timeout);
     }
 
     private static final class Native {
@@ -86,38 +114,66 @@ public final class Posix {
     }
 
     static boolean isWindows() {
-        return System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).startsWith("windows");
+        return System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("windows");
+    }
+
+    static boolean isLinux() {
+        return System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("linux");
+    }
+
+    private static boolean isX86_64() {
+        String arch = System.getProperty("os.arch", "");
+        return arch.equals("amd64") || arch.equals("x86_64");
     }
 
     /**
-     * @return the native POSIX binding
-     * @throws UnsupportedOperationException on Windows, or when the native library cannot load
+     * Fails unless the native calls are available.
+     *
+     * @throws UnsupportedOperationException on Windows, or when the native library cannot load;
+     *     when the JDK denies native access (JDK 24+ with {@code --illegal-native-access=deny}) its
+     *     message names the {@code --enable-native-access} flag to add
      */
-    public static POSIX posix() {
+    public static void requireNative() {
+        posix();
+    }
+
+    private static POSIX posix() {
         POSIX posix = Native.POSIX;
         if (posix == null || !posix.isNative()) {
-            Throwable failure = Native.FAILURE;
-            String why = failure == null ? "jnr-posix fell back to its pure-Java implementation"
-                    : failure.getMessage();
-            UnsupportedOperationException e = new UnsupportedOperationException(
-                    "reactor-fifo needs native POSIX calls (mkfifo, open, poll), which are not available here: "
-                            + why + " (os.name=" + System.getProperty("os.name") + ")");
-            if (failure != null && !(failure instanceof UnsupportedOperationException)) {
-                e.initCause(failure);
-            }
-            throw e;
+            throw unavailable(Native.FAILURE);
         }
         return posix;
     }
 
-    static LibC libc() {
-        posix();
-        return Native.LIBC;
+    private static UnsupportedOperationException unavailable(@Nullable Throwable failure) {
+        String why = failure == null ? "jnr-posix fell back to its pure-Java implementation" : failure.toString();
+        if (nativeAccessDenied(failure)) {
+            why = "the JDK denies native access to jnr (" + failure + "); start the JVM with"
+                    + " --enable-native-access=ALL-UNNAMED (class path) or --enable-native-access=<module>"
+                    + " (module path), or put 'Enable-Native-Access: ALL-UNNAMED' in an executable jar's manifest";
+        }
+        UnsupportedOperationException e = new UnsupportedOperationException(
+                "reactor-fifo needs native POSIX calls (mkfifo, open, poll), which are not available here: "
+                        + why + " (os.name=" + System.getProperty("os.name") + ")");
+        if (failure != null && !(failure instanceof UnsupportedOperationException)) {
+            e.initCause(failure);
+        }
+        return e;
     }
 
-    static Runtime runtime() {
+    /** JDK 24+ refuses {@code System.loadLibrary} to code without native access with an {@code IllegalCallerException}. */
+    private static boolean nativeAccessDenied(@Nullable Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t.getClass().getName().equals("java.lang.IllegalCallerException")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static LibC libc() {
         posix();
-        return Native.RUNTIME;
+        return Native.LIBC;
     }
 
     /** @return the caller's effective user id */
@@ -125,8 +181,12 @@ public final class Posix {
         return posix().geteuid();
     }
 
-    static int errno() {
+    private static int errno() {
         return posix().errno();
+    }
+
+    private static int lastError() {
+        return LastError.getLastError(Native.RUNTIME);
     }
 
     /** @return a human description of {@code errno}, as strerror(3) gives it */
@@ -150,34 +210,65 @@ public final class Posix {
         return posix().unlink(path) < 0 ? -errno() : 0;
     }
 
-    /** stat(2), following symbolic links. @return 0, or the negated errno */
-    public static int stat(String path, FileStat into) {
-        return posix().stat(path, into) < 0 ? -errno() : 0;
+    /** stat(2), following symbolic links. */
+    public static FileStatus stat(String path) {
+        FileStat stat = posix().allocateStat();
+        return posix().stat(path, stat) < 0 ? FileStatus.failed(errno()) : status(stat);
     }
 
-    /** lstat(2), not following symbolic links. @return 0, or the negated errno */
-    public static int lstat(String path, FileStat into) {
-        return posix().lstat(path, into) < 0 ? -errno() : 0;
+    /** lstat(2), not following symbolic links. */
+    public static FileStatus lstat(String path) {
+        FileStat stat = posix().allocateStat();
+        return posix().lstat(path, stat) < 0 ? FileStatus.failed(errno()) : status(stat);
     }
 
-    /** @return 0, or the negated errno */
-    static int fstat(int fd, FileStat into) {
-        return posix().fstat(fd, into) < 0 ? -errno() : 0;
+    /** fstat(2) of an open descriptor. */
+    static FileStatus fstat(int fd) {
+        FileStat stat = posix().allocateStat();
+        return posix().fstat(fd, stat) < 0 ? FileStatus.failed(errno()) : status(stat);
     }
 
-    public static FileStat newStat() {
-        return posix().allocateStat();
+    private static FileStatus status(FileStat stat) {
+        FileStatus.Type type;
+        if (stat.isFifo()) {
+            type = FileStatus.Type.FIFO;
+        } else if (stat.isFile()) {
+            type = FileStatus.Type.REGULAR_FILE;
+        } else if (stat.isDirectory()) {
+            type = FileStatus.Type.DIRECTORY;
+        } else if (stat.isSocket()) {
+            type = FileStatus.Type.SOCKET;
+        } else if (stat.isCharDev()) {
+            type = FileStatus.Type.CHARACTER_DEVICE;
+        } else if (stat.isBlockDev()) {
+            type = FileStatus.Type.BLOCK_DEVICE;
+        } else if (stat.isSymlink()) {
+            type = FileStatus.Type.SYMBOLIC_LINK;
+        } else {
+            type = FileStatus.Type.OTHER;
+        }
+        return new FileStatus(type, stat.uid(), stat.mode());
     }
 
-    /** Opens {@code O_RDONLY|O_NONBLOCK|O_CLOEXEC}, which never blocks on a FIFO. @return fd or negated errno */
-    static int openForReading(String path) {
-        int fd = posix().open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC, 0);
+    /**
+     * Opens {@code O_RDONLY|O_NONBLOCK|O_CLOEXEC}, which never blocks on a FIFO.
+     *
+     * @param noFollow adds {@code O_NOFOLLOW}: a symbolic link at the path fails with ELOOP
+     * @return fd or negated errno
+     */
+    static int openForReading(String path, boolean noFollow) {
+        int fd = posix().open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | (noFollow ? O_NOFOLLOW : 0), 0);
         return fd < 0 ? -errno() : fd;
     }
 
-    /** Opens {@code O_WRONLY|O_NONBLOCK|O_CLOEXEC}: ENXIO while nobody reads. @return fd or negated errno */
-    static int openForWriting(String path) {
-        int fd = posix().open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC, 0);
+    /**
+     * Opens {@code O_WRONLY|O_NONBLOCK|O_CLOEXEC}: ENXIO while nobody reads.
+     *
+     * @param noFollow adds {@code O_NOFOLLOW}: a symbolic link at the path fails with ELOOP
+     * @return fd or negated errno
+     */
+    static int openForWriting(String path, boolean noFollow) {
+        int fd = posix().open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC | (noFollow ? O_NOFOLLOW : 0), 0);
         return fd < 0 ? -errno() : fd;
     }
 
@@ -193,34 +284,129 @@ public final class Posix {
         return n < 0 ? -errno() : n;
     }
 
-    /** @return the number of ready descriptors, 0 on timeout, or the negated errno */
-    static int poll(Pointer fds, int count, int timeoutMillis) {
-        int n = libc().poll(fds, count, timeoutMillis);
-        return n < 0 ? -LastError.getLastError(runtime()) : n;
-    }
-
     static void close(int fd) {
         posix().close(fd);
     }
 
     /**
-     * A pipe whose both ends are non-blocking and close-on-exec, so that child processes never
-     * inherit it and a wake-up write can never block.
+     * poll(2) on {@code count} {@code struct pollfd} of a direct, native-order buffer
+     * ({@link #POLLFD_SIZE} bytes each, from index 0).
+     *
+     * @return the number of ready descriptors, 0 on timeout, or the negated errno
+     */
+    static int poll(ByteBuffer pollfds, int count, int timeoutMillis) {
+        int n = libc().poll(pollfds, count, timeoutMillis);
+        return n < 0 ? -lastError() : n;
+    }
+
+    /** @return a direct native-order buffer for {@code count} {@code struct pollfd} */
+    static ByteBuffer allocatePollFds(int count) {
+        return ByteBuffer.allocateDirect(count * POLLFD_SIZE).order(java.nio.ByteOrder.nativeOrder());
+    }
+
+    /** Sets {@code struct pollfd} number {@code index}: {@code fd}, {@code events}, and 0 {@code revents}. */
+    static void setPollFd(ByteBuffer pollfds, int index, int fd, int events) {
+        int at = index * POLLFD_SIZE;
+        pollfds.putInt(at, fd);
+        pollfds.putShort(at + 4, (short) events);
+        pollfds.putShort(at + 6, (short) 0);
+    }
+
+    /** @return the {@code revents} of {@code struct pollfd} number {@code index} */
+    static int pollRevents(ByteBuffer pollfds, int index) {
+        return pollfds.getShort(index * POLLFD_SIZE + 6) & 0xFFFF;
+    }
+
+    /** @return the {@code fd} of {@code struct pollfd} number {@code index} */
+    static int pollFd(ByteBuffer pollfds, int index) {
+        return pollfds.getInt(index * POLLFD_SIZE);
+    }
+
+    /**
+     * A new epoll instance, close-on-exec from its creation (Linux only).
+     *
+     * @return its descriptor
+     */
+    static int epollCreate() throws IOException {
+        int fd = libc().epoll_create1(O_CLOEXEC); // EPOLL_CLOEXEC is O_CLOEXEC
+        if (fd < 0) {
+            throw new IOException("epoll_create1(2) failed: " + describe(lastError()));
+        }
+        return fd;
+    }
+
+    /**
+     * epoll_ctl(2) for {@code fd}, with {@code token} as the event's data (Linux only).
+     *
+     * @return 0, or the negated errno
+     */
+    static int epollCtl(int epfd, int op, int fd, int events, long token) {
+        // a fresh heap struct per call (jnr copies it in): no state shared between the arming threads,
+        // and far cheaper than a direct buffer with its cleaner
+        ByteBuffer event = ByteBuffer.allocate(EPOLL_EVENT_SIZE).order(java.nio.ByteOrder.nativeOrder());
+        event.putInt(0, events);
+        event.putLong(EPOLL_DATA_OFFSET, token);
+        int rc = libc().epoll_ctl(epfd, op, fd, event);
+        return rc < 0 ? -lastError() : 0;
+    }
+
+    /** @return a direct native-order buffer for {@code count} {@code struct epoll_event} */
+    static ByteBuffer allocateEpollEvents(int count) {
+        return ByteBuffer.allocateDirect(count * EPOLL_EVENT_SIZE).order(java.nio.ByteOrder.nativeOrder());
+    }
+
+    /** @return the number of events written into {@code events}, 0 on timeout, or the negated errno */
+    static int epollWait(int epfd, ByteBuffer events, int maxEvents, int timeoutMillis) {
+        int n = libc().epoll_wait(epfd, events, maxEvents, timeoutMillis);
+        return n < 0 ? -lastError() : n;
+    }
+
+    /** @return the event bits of event number {@code index} of an {@link #epollWait} result */
+    static int epollEvents(ByteBuffer events, int index) {
+        return events.getInt(index * EPOLL_EVENT_SIZE);
+    }
+
+    /** @return the token (data) of event number {@code index} of an {@link #epollWait} result */
+    static long epollToken(ByteBuffer events, int index) {
+        return events.getLong(index * EPOLL_EVENT_SIZE + EPOLL_DATA_OFFSET);
+    }
+
+    /**
+     * A pipe whose both ends are non-blocking and close-on-exec from their creation
+     * ({@code pipe2(2)} on Linux), so that a child process started by another thread at that
+     * moment never inherits it and a wake-up write can never block. Elsewhere (macOS has no
+     * {@code pipe2}) the flags are set right after {@code pipe(2)}, and checked.
      *
      * @return {read end, write end}
      */
-    static int[] wakeupPipe() throws java.io.IOException {
-        POSIX posix = posix();
+    static int[] wakeupPipe() throws IOException {
         int[] fds = new int[2];
+        if (isLinux()) {
+            if (libc().pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0) {
+                throw new IOException("pipe2(2) failed: " + describe(lastError()));
+            }
+            return fds;
+        }
+        POSIX posix = posix();
         if (posix.pipe(fds) < 0) {
-            throw new java.io.IOException("pipe(2) failed: " + describe(errno()));
+            throw new IOException("pipe(2) failed: " + describe(errno()));
         }
         for (int fd : fds) {
-            posix.fcntlInt(fd, Fcntl.F_SETFD, 1 /* FD_CLOEXEC */);
             int flags = posix.fcntl(fd, Fcntl.F_GETFL);
-            posix.fcntlInt(fd, Fcntl.F_SETFL, flags | O_NONBLOCK);
+            if (posix.fcntlInt(fd, Fcntl.F_SETFD, 1 /* FD_CLOEXEC */) < 0 || flags < 0
+                    || posix.fcntlInt(fd, Fcntl.F_SETFL, flags | O_NONBLOCK) < 0) {
+                IOException e = new IOException("fcntl(2) on a new pipe failed: " + describe(errno()));
+                close(fds[0]);
+                close(fds[1]);
+                throw e;
+            }
         }
         return fds;
+    }
+
+    /** @return whether {@code fd} is close-on-exec; for tests */
+    static boolean isCloseOnExec(int fd) {
+        return (posix().fcntl(fd, Fcntl.F_GETFD) & 1 /* FD_CLOEXEC */) != 0;
     }
 
     /** @return PIPE_BUF for this descriptor: the largest write the kernel keeps atomic */

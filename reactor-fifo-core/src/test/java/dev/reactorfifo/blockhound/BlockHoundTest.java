@@ -8,7 +8,6 @@ import static dev.reactorfifo.FifoTestSupport.shQuote;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.reactorfifo.FifoSink;
-import dev.reactorfifo.FifoTransport;
 import dev.reactorfifo.FifoTestSupport.Peer;
 import dev.reactorfifo.NamedPipe;
 import dev.reactorfifo.ReadOptions;
@@ -31,8 +30,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 import reactor.blockhound.BlockHound;
 import reactor.blockhound.BlockingOperationError;
 import reactor.core.Disposable;
@@ -45,8 +42,10 @@ import reactor.test.StepVerifier;
 /**
  * Issue 6, blocking discipline under BlockHound: driving {@code lines()}, {@code writeLines()} and
  * a {@code FifoSink} from {@code Schedulers.parallel()} threads (subscribe, request, emit, cancel)
- * makes no blocking JDK call there, with either transport. BlockHound cannot see jnr's native calls; the library's own
- * guard covers those ({@code BlockingDisciplineTest}).
+ * makes no blocking JDK call there, and neither does reading and writing with {@code scheduler(parallel())}, where
+ * the library's own work runs on those threads. BlockHound cannot see jnr's native calls; none of them blocks (every
+ * descriptor is non-blocking and every wait is the poller thread's), which {@code SchedulersTest} checks with real
+ * peers on {@code parallel()} and {@code single()}.
  *
  * <p>Runs only in the {@code blockhound} Surefire execution: {@code BlockHound.install()} changes
  * the whole JVM and needs {@code -XX:+AllowRedefinitionToAddDeleteMethods}. Every blocking call
@@ -98,13 +97,12 @@ class BlockHoundTest {
         assertThat(BLOCKING_CALLS).singleElement().asString().startsWith("parallel-").contains("sleep");
     }
 
-    @ParameterizedTest
-    @EnumSource(FifoTransport.class)
-    void linesDrivenFromParallelThreadsMakesNoBlockingCall(FifoTransport transport) throws Exception {
+    @Test
+    void linesDrivenFromParallelThreadsMakesNoBlockingCall() throws Exception {
         Path fifo = NamedPipe.create(dir.resolve("fifo")).path();
         try (Peer writer = Peer.sh("seq 1 100000 > " + shQuote(fifo.toString()))) {
             // subscribe on parallel; requests (publishOn's prefetch) and the cancel of take() come from parallel too
-            List<String> lines = NamedPipe.of(fifo).lines(ReadOptions.defaults().transport(transport))
+            List<String> lines = NamedPipe.of(fifo).lines(ReadOptions.defaults())
                     .subscribeOn(Schedulers.parallel())
                     .publishOn(Schedulers.parallel(), 64)
                     .take(60_000)
@@ -116,16 +114,15 @@ class BlockHoundTest {
         assertThat(BLOCKING_CALLS).isEmpty();
     }
 
-    @ParameterizedTest
-    @EnumSource(FifoTransport.class)
-    void cancellingAWaitFromAParallelThreadMakesNoBlockingCall(FifoTransport transport) throws Exception {
+    @Test
+    void cancellingAWaitFromAParallelThreadMakesNoBlockingCall() throws Exception {
         Path fifo = NamedPipe.create(dir.resolve("fifo")).path();
-        Disposable reader = NamedPipe.of(fifo).lines(ReadOptions.defaults().transport(transport))
+        Disposable reader = NamedPipe.of(fifo).lines(ReadOptions.defaults())
                 .subscribeOn(Schedulers.parallel()).subscribe();
         waitUntil(() -> descriptorsOn(fifo) == 1);
         Schedulers.parallel().schedule(reader::dispose);
         awaitReleased(baseline, Duration.ofSeconds(2));
-        Disposable writer = NamedPipe.of(fifo).writeLines(Flux.just("x"), WriteOptions.defaults().transport(transport))
+        Disposable writer = NamedPipe.of(fifo).writeLines(Flux.just("x"), WriteOptions.defaults())
                 .subscribeOn(Schedulers.parallel()).subscribe();
         Thread.sleep(50); // waiting for a reader
         Schedulers.parallel().schedule(writer::dispose);
@@ -133,15 +130,14 @@ class BlockHoundTest {
         assertThat(BLOCKING_CALLS).isEmpty();
     }
 
-    @ParameterizedTest
-    @EnumSource(FifoTransport.class)
-    void writeLinesDrivenFromParallelThreadsMakesNoBlockingCall(FifoTransport transport) throws Exception {
+    @Test
+    void writeLinesDrivenFromParallelThreadsMakesNoBlockingCall() throws Exception {
         Path fifo = NamedPipe.create(dir.resolve("fifo")).path();
         Path received = dir.resolve("received");
         // cat reads through an O_RDWR descriptor, so it stays a reader across both writers (no EOF)
         try (Peer reader = Peer.start(received, "sh", "-c", "exec cat <> " + shQuote(fifo.toString()))) {
             Flux<String> lines = Flux.range(1, 50_000).map(i -> Integer.toString(i)).publishOn(Schedulers.parallel(), 32);
-            WriteOptions options = WriteOptions.defaults().transport(transport);
+            WriteOptions options = WriteOptions.defaults();
             NamedPipe.of(fifo).writeLines(lines, options).subscribeOn(Schedulers.parallel()).block(WAIT);
             Flux<String> trickle = Flux.interval(Duration.ofMillis(1)).onBackpressureBuffer()
                     .take(50).map(i -> Long.toString(50_001 + i));
@@ -152,10 +148,9 @@ class BlockHoundTest {
         assertThat(BLOCKING_CALLS).isEmpty();
     }
 
-    @ParameterizedTest
-    @EnumSource(FifoTransport.class)
-    void fifoSinkDrivenFromParallelThreadsMakesNoBlockingCall(FifoTransport transport) throws Exception {
-        driveSinkFromParallelThreads(256, transport); // a power of two: Reactor's lock-free queue
+    @Test
+    void fifoSinkDrivenFromParallelThreadsMakesNoBlockingCall() throws Exception {
+        driveSinkFromParallelThreads(256); // a power of two: Reactor's lock-free queue
     }
 
     /**
@@ -164,18 +159,18 @@ class BlockHoundTest {
      */
     @Test
     void fifoSinkWithAnyBufferSizeMakesNoBlockingCall() throws Exception {
-        driveSinkFromParallelThreads(100, FifoTransport.DEDICATED_THREAD);
+        driveSinkFromParallelThreads(100);
     }
 
     /** Creates the sink, emits 200,000 lines and completes it from parallel threads, never waiting on one. */
-    private void driveSinkFromParallelThreads(int bufferSize, FifoTransport transport) throws Exception {
+    private void driveSinkFromParallelThreads(int bufferSize) throws Exception {
         Path fifo = NamedPipe.create(dir.resolve("fifo")).path();
         Path received = dir.resolve("received");
         int count = 200_000;
         try (Peer reader = Peer.start(received, "cat", fifo.toString())) {
             AtomicReference<FifoSink> sink = new AtomicReference<>();
             Schedulers.parallel().schedule(() -> sink.set(NamedPipe.of(fifo).sink(
-                    WriteOptions.defaults().bufferSize(bufferSize).transport(transport))));
+                    WriteOptions.defaults().bufferSize(bufferSize))));
             waitUntil(() -> sink.get() != null);
             try {
                 // a non-blocking producer: emit until the queue is full, then try again in a millisecond
@@ -216,13 +211,16 @@ class BlockHoundTest {
         assertThat(Files.readAllLines(received)).isEqualTo(numbers(1, count));
     }
 
-    /** With scheduler(parallel()) the library's guard refuses before any jnr call BlockHound could not have seen. */
+    /** With scheduler(parallel()) the library reads, emits and writes on parallel threads without a blocking call. */
     @Test
-    void aNonBlockingSchedulerIsRefusedBeforeAnythingBlocks() throws Exception {
+    void readingAndWritingOnParallelMakesNoBlockingCall() throws Exception {
         Path fifo = NamedPipe.create(dir.resolve("fifo")).path();
-        StepVerifier.create(NamedPipe.of(fifo).lines(ReadOptions.defaults().scheduler(Schedulers.parallel())))
-                .expectError(IllegalStateException.class)
-                .verify(WAIT);
+        Mono<List<String>> read = NamedPipe.of(fifo).lines(ReadOptions.defaults().scheduler(Schedulers.parallel()))
+                .collectList();
+        Mono<Void> write = NamedPipe.of(fifo).writeLines(Flux.range(1, 20_000).map(i -> Integer.toString(i)),
+                WriteOptions.defaults().scheduler(Schedulers.parallel()));
+        List<String> lines = Mono.zip(read, write.then(Mono.just(true))).map(t -> t.getT1()).block(WAIT);
+        assertThat(lines).isEqualTo(numbers(1, 20_000));
         assertThat(BLOCKING_CALLS).isEmpty();
     }
 

@@ -32,7 +32,7 @@ class LineBatcherTest {
 
     @Test
     void cutsSegmentsAtLineBoundariesWithinTheLimit() {
-        LineBatcher b = new LineBatcher(100, 10);
+        LineBatcher b = lent(new LineBatcher(100, 10));
         assertThat(b.add(line(3, 'a'))).isTrue(); // 4 bytes
         assertThat(b.add(line(4, 'b'))).isTrue(); // 5 bytes: 9 in the segment
         assertThat(b.add(line(2, 'c'))).isTrue(); // 3 bytes would make 12: new segment
@@ -44,7 +44,7 @@ class LineBatcherTest {
 
     @Test
     void aLineLongerThanTheLimitStandsAlone() {
-        LineBatcher b = new LineBatcher(100, 10);
+        LineBatcher b = lent(new LineBatcher(100, 10));
         b.add(line(1, 'a'));
         b.add(line(20, 'L'));
         b.add(line(1, 'b'));
@@ -52,12 +52,10 @@ class LineBatcherTest {
     }
 
     @Test
-    void refusesWhatTheBufferCannotHoldAndTellsWhatCanNeverFit() {
-        LineBatcher b = new LineBatcher(10, 10);
+    void refusesWhatTheBufferCannotHold() {
+        LineBatcher b = lent(new LineBatcher(10, 10));
         assertThat(b.add(line(5, 'a'))).isTrue();
         assertThat(b.add(line(5, 'b'))).as("6 more bytes do not fit in 10").isFalse();
-        assertThat(b.fits(9)).isTrue();
-        assertThat(b.fits(10)).isFalse();
         assertThat(segments(b)).containsExactly("aaaaa\n");
         assertThat(b.add(line(5, 'b'))).isTrue();
     }
@@ -66,7 +64,7 @@ class LineBatcherTest {
     void segmentsHoldWholeLinesInOrderAndRespectTheLimit(
             @ForAll @Size(max = 200) List<@IntRange(min = 0, max = 60) Integer> lengths,
             @ForAll @IntRange(min = 8, max = 64) int limit) {
-        LineBatcher b = new LineBatcher(512, limit);
+        LineBatcher b = lent(new LineBatcher(512, limit));
         StringBuilder all = new StringBuilder();
         StringBuilder written = new StringBuilder();
         char c = 'a';
@@ -90,5 +88,25 @@ class LineBatcherTest {
                     .isEqualTo(segment.length() - 1);
         }
         written.append(segment);
+    }
+
+    /** A batcher with a buffer lent, as the writer lends one for as long as lines are staged. */
+    private static LineBatcher lent(LineBatcher b) {
+        b.lend(java.nio.ByteBuffer.allocateDirect(b.capacity()));
+        return b;
+    }
+
+    @Test
+    void holdsNoBufferWhileIdleAndRefusesToGiveBackStagedLines() {
+        LineBatcher b = new LineBatcher(64, 64);
+        assertThat(b.hasBuffer()).isFalse();
+        assertThat(b.add(line(3, 'a'))).as("nothing can be staged without a buffer").isFalse();
+        java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocateDirect(64);
+        b.lend(buffer);
+        assertThat(b.add(line(3, 'a'))).isTrue();
+        org.assertj.core.api.Assertions.assertThatThrownBy(b::takeBack).isInstanceOf(IllegalStateException.class);
+        assertThat(segments(b)).containsExactly("aaa\n");
+        assertThat(b.takeBack()).isSameAs(buffer);
+        assertThat(b.hasBuffer()).isFalse();
     }
 }

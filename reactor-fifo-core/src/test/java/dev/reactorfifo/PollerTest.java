@@ -26,12 +26,14 @@ import reactor.core.publisher.Flux;
 import reactor.core.scheduler.Schedulers;
 import reactor.test.StepVerifier;
 
-/** What only {@link FifoTransport#SHARED_POLLER} promises: many waiting FIFOs, few threads. */
+/**
+ * What the one readiness transport promises with default options: many waiting FIFOs, one
+ * waiting thread (the poller's), and no scheduler thread held by a waiting reader or writer.
+ */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class SharedPollerTest {
+class PollerTest {
 
-    private static final ReadOptions SHARED_READ = ReadOptions.defaults().transport(FifoTransport.SHARED_POLLER);
-    private static final WriteOptions SHARED_WRITE = WriteOptions.defaults().transport(FifoTransport.SHARED_POLLER);
+    private static final ReadOptions SHARED_READ = ReadOptions.defaults();
 
     @TempDir
     Path dir;
@@ -59,10 +61,12 @@ class SharedPollerTest {
             }));
         }
         try {
-            Thread.sleep(300); // all readers wait for their writer now
-            List<String> waiting = threadsInFifoCalls();
-            assertThat(waiting).as("threads waiting for %d FIFOs", pipes).hasSize(1)
-                    .allMatch(t -> t.startsWith("reactor-fifo-poller-"));
+            for (NamedPipe fifo : fifos) { // every reader has opened its FIFO, and waits for its writer
+                LinesTest.awaitCondition(() -> FifoTestSupport.descriptorsOn(fifo.path()) == 1, "a reader opened " + fifo);
+            }
+            LinesTest.awaitCondition(() -> threadsInFifoCalls().size() == 1,
+                    "only one thread, the poller's, waits for the " + pipes + " FIFOs: " + threadsInFifoCalls());
+            assertThat(threadsInFifoCalls()).singleElement().asString().startsWith("reactor-fifo-poller-");
 
             String script = fifos.stream()
                     .map(f -> "printf 'hello from " + f.path().getFileName() + "\\n' > " + shQuote(f.path().toString()))
@@ -96,8 +100,9 @@ class SharedPollerTest {
             }
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
         } finally {
-            slowReader.dispose();
+            slowReader.dispose(); // released once its onNext returns
         }
+        LinesTest.awaitCondition(() -> FifoTestSupport.descriptorsOn(slow.path()) == 0, "the slow reader let go");
     }
 
     @Test
@@ -117,43 +122,53 @@ class SharedPollerTest {
         assertThat(poller.isAlive()).as("stops after its last pipe").isFalse();
     }
 
+    /**
+     * A reader waiting for its writer and a writer waiting for its reader hold no scheduler thread:
+     * sampled 40 times, no thread but the poller's is inside a FIFO call. The control: the same
+     * sampling does see the poller thread waiting, so a held thread would be seen too.
+     */
     @Test
-    void aWriterWaitingForAReaderHoldsNoThread() throws Exception {
-        assertThat(samplesWithAThreadInAFifoCall(SHARED_WRITE)).as("samples with a thread held").isLessThan(10);
-        // control: the dedicated transport does hold a thread while it waits, so the check can fail
-        assertThat(samplesWithAThreadInAFifoCall(WriteOptions.defaults())).isGreaterThan(30);
-    }
-
-    /** Samples 40 moments while a writer waits for a reader; the open is retried every 1-10 ms. */
-    private int samplesWithAThreadInAFifoCall(WriteOptions options) throws Exception {
-        FifoTestSupport.awaitNoThreadInFifoCalls(Duration.ofSeconds(2));
-        NamedPipe pipe = NamedPipe.create(dir.resolve("fifo-" + options.transport()));
-        Path out = dir.resolve("out-" + options.transport());
-        StepVerifier verifier = StepVerifier.create(pipe.writeLines(Flux.just("waited"), options))
+    void waitingReadersAndWritersHoldNoSchedulerThread() throws Exception {
+        NamedPipe readPipe = NamedPipe.create(dir.resolve("read"));
+        NamedPipe writePipe = NamedPipe.create(dir.resolve("write"));
+        Path out = dir.resolve("out");
+        Disposable reader = readPipe.lines().subscribe();
+        StepVerifier verifier = StepVerifier.create(writePipe.writeLines(Flux.just("waited")))
                 .expectComplete().verifyLater();
         int held = 0;
-        for (int i = 0; i < 40; i++) {
-            Thread.sleep(7);
-            if (!threadsInFifoCalls().isEmpty()) {
-                held++;
+        int pollerSeen = 0;
+        try {
+            LinesTest.awaitCondition(() -> FifoTestSupport.descriptorsOn(readPipe.path()) == 1, "the reader opened");
+            for (int i = 0; i < 40; i++) {
+                Thread.sleep(7);
+                List<String> inCalls = threadsInFifoCalls();
+                if (inCalls.stream().anyMatch(t -> !t.startsWith("reactor-fifo-poller-"))) {
+                    held++;
+                }
+                if (inCalls.stream().anyMatch(t -> t.startsWith("reactor-fifo-poller-"))) {
+                    pollerSeen++;
+                }
             }
-        }
-        try (Peer reader = Peer.start(out, "cat", pipe.path().toString())) {
-            verifier.verify(Duration.ofSeconds(5));
-            assertThat(reader.awaitExit(Duration.ofSeconds(5))).isZero();
+            try (Peer cat = Peer.start(out, "cat", writePipe.path().toString())) {
+                verifier.verify(Duration.ofSeconds(5));
+                assertThat(cat.awaitExit(Duration.ofSeconds(5))).isZero();
+            }
+        } finally {
+            reader.dispose();
         }
         assertThat(Files.readString(out)).isEqualTo("waited\n");
-        return held;
+        // a held thread would be in every sample; a drain's non-blocking open or read is caught in one now and then
+        assertThat(held).as("samples with a scheduler thread in a FIFO call").isLessThan(10);
+        assertThat(pollerSeen).as("samples that saw the poller thread wait (the control)").isGreaterThan(30);
     }
 
     @Test
     void aPipeWithALineEveryFewMillisecondsHoldsNoWorkerBetweenLines() throws Exception {
         assumeTrue(FifoTestSupport.commandExists("python3"), "python3 writes the paced lines");
         // slower than chatty (1 ms), quicker than a chatty pipe's linger (5 ms): such a pipe must
-        // register with the poller between lines instead of keeping a worker in its linger
+        // arm the poller between lines instead of keeping a worker in its linger (the sampling is
+        // shown to see a held thread by waitingReadersAndWritersHoldNoSchedulerThread's control)
         assertThat(samplesWithAWorkerInAFifoCall(SHARED_READ)).as("samples with a worker held").isLessThan(10);
-        // control: the dedicated transport waits on its worker, so the sampling does see a held worker
-        assertThat(samplesWithAWorkerInAFifoCall(ReadOptions.defaults())).isGreaterThan(30);
     }
 
     /**
@@ -162,7 +177,7 @@ class SharedPollerTest {
      */
     private int samplesWithAWorkerInAFifoCall(ReadOptions options) throws Exception {
         FifoTestSupport.awaitNoThreadInFifoCalls(Duration.ofSeconds(2));
-        NamedPipe pipe = NamedPipe.create(dir.resolve("fifo-" + options.transport()));
+        NamedPipe pipe = NamedPipe.create(dir.resolve("paced"));
         int burst = 5000;
         int lines = burst + 400;
         AtomicInteger received = new AtomicInteger();
@@ -242,6 +257,63 @@ class SharedPollerTest {
                     .verify(Duration.ofSeconds(5));
         } finally {
             scheduler.dispose();
+        }
+    }
+
+    /**
+     * On virtual threads, FIFOs that wait pin no carrier: 100 idle FIFOs (writers connected and
+     * silent) and one live one, all read on a virtual-thread-per-task scheduler; the live line
+     * arrives and an unrelated virtual thread's ten 10 ms sleeps finish within a second. A wait
+     * in a native call would pin its carrier (there is one per core), and four such waits froze
+     * every virtual thread of the JVM before the one readiness transport. JDK 21+ only.
+     */
+    @Test
+    void idleFifosOnVirtualThreadsPinNoCarrier() throws Exception {
+        java.lang.reflect.Method newVirtual;
+        try {
+            newVirtual = java.util.concurrent.Executors.class.getMethod("newVirtualThreadPerTaskExecutor");
+        } catch (NoSuchMethodException e) {
+            assumeTrue(false, "virtual threads need JDK 21+");
+            return;
+        }
+        assumeTrue(FifoTestSupport.commandExists("python3"), "python3 holds the idle writers");
+        java.util.concurrent.ExecutorService virtualThreads = (java.util.concurrent.ExecutorService) newVirtual.invoke(null);
+        reactor.core.scheduler.Scheduler onVirtual = Schedulers.fromExecutorService(virtualThreads, "virtual");
+        ReadOptions options = ReadOptions.defaults().scheduler(onVirtual);
+        int idle = 100;
+        List<String> paths = new ArrayList<>();
+        List<Disposable> readers = new ArrayList<>();
+        for (int i = 0; i < idle; i++) {
+            NamedPipe fifo = NamedPipe.create(dir.resolve("idle-" + i));
+            paths.add("'" + fifo.path() + "'");
+            readers.add(fifo.lines(options).subscribe());
+        }
+        String python = "import os, time\nfds = [os.open(p, os.O_WRONLY) for p in [" + String.join(", ", paths)
+                + "]]\nprint('open', flush=True)\ntime.sleep(60)\n";
+        Path opened = dir.resolve("opened");
+        NamedPipe live = NamedPipe.create(dir.resolve("live"));
+        try (Peer writers = Peer.start(opened, "python3", "-c", python)) {
+            LinesTest.awaitCondition(() -> Files.exists(opened) && Files.readString(opened).contains("open"),
+                    "the idle writers are connected");
+            long start = System.nanoTime();
+            java.util.concurrent.Future<?> sleeper = virtualThreads.submit(() -> {
+                for (int i = 0; i < 10; i++) {
+                    sleep(10);
+                }
+            });
+            try (Peer liveWriter = Peer.sh("printf 'live\\n' > " + shQuote(live.path().toString()))) {
+                StepVerifier.create(live.lines(options)).expectNext("live").expectComplete().verify(Duration.ofSeconds(5));
+            }
+            long lineMillis = (System.nanoTime() - start) / 1_000_000;
+            sleeper.get(5, TimeUnit.SECONDS);
+            long sleeperMillis = (System.nanoTime() - start) / 1_000_000;
+            System.out.printf("virtual threads, %d idle FIFOs: live line after %d ms, 10 x 10 ms sleeps done after %d ms%n",
+                    idle, lineMillis, sleeperMillis);
+            assertThat(sleeperMillis).as("an unrelated virtual thread's sleeps, in ms").isLessThan(1000);
+        } finally {
+            readers.forEach(Disposable::dispose);
+            onVirtual.dispose();
+            virtualThreads.shutdownNow();
         }
     }
 

@@ -8,26 +8,15 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.Parameter;
-import org.junit.jupiter.params.ParameterizedClass;
-import org.junit.jupiter.params.provider.EnumSource;
 
-/**
- * Runs every test of a subclass once per {@link FifoTransport}: both transports promise the
- * same contract, so they share one set of integration tests. Each test gets a fresh FIFO.
- */
-@ParameterizedClass(name = "{0}")
-@EnumSource(FifoTransport.class)
+/** The integration tests' fixture: a fresh FIFO in a temporary folder for each test, and their timeouts. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-abstract class EachTransport {
+abstract class FifoTestCase {
 
     /** How long a test waits for a peer or a signal before it fails. */
     static final Duration WAIT = Duration.ofSeconds(10);
     /** How long a cancelled subscription may take to release its thread and descriptors. */
     static final Duration RELEASE = Duration.ofSeconds(2);
-
-    @Parameter
-    FifoTransport transport;
 
     @TempDir
     Path dir;
@@ -39,13 +28,5 @@ abstract class EachTransport {
     void createFifo() throws Exception {
         pipe = NamedPipe.create(dir.resolve("fifo"));
         fifo = shQuote(pipe.path().toString());
-    }
-
-    ReadOptions read() {
-        return ReadOptions.defaults().transport(transport);
-    }
-
-    WriteOptions write() {
-        return WriteOptions.defaults().transport(transport);
     }
 }
