@@ -15,7 +15,7 @@ import java.util.Set;
  * The benchmark harness: {@code java -jar reactor-fifo-benchmarks.jar [--quick] [--scenario=a,b]
  * [--out=DIR] [--rounds=N] [--warmups=N] [--size-mb=N] [--write-size-mb=N] [--publish[=REPO_ROOT]]}.
  *
- * <p>Scenarios: framer (JMH, in memory), read, write, latency, memory, cancel, concurrency, transport; all by
+ * <p>Scenarios: framer (JMH, in memory), read, write, latency, memory, cancel, concurrency; all by
  * default. It prints Markdown tables and writes {@code results.md} and
  * {@code benchmarks-throughput.svg} into the output folder ({@code target/results} beside the
  * jar by default). {@code --publish} also replaces the results section of {@code BENCHMARKS.md}
@@ -23,7 +23,7 @@ import java.util.Set;
  */
 public final class BenchmarkMain {
 
-    static final List<String> ALL = List.of("framer", "read", "write", "latency", "memory", "cancel", "concurrency", "transport");
+    static final List<String> ALL = List.of("framer", "read", "write", "latency", "memory", "cancel", "concurrency");
     static final String BEGIN = "<!-- results:begin (written by reactor-fifo-benchmarks --publish) -->";
     static final String END = "<!-- results:end -->";
 
@@ -102,9 +102,6 @@ public final class BenchmarkMain {
                         break;
                     case "concurrency":
                         ConcurrencyScenario.run(ctx, report);
-                        break;
-                    case "transport":
-                        TransportScenario.run(ctx, report);
                         break;
                     default:
                         throw new AssertionError(s);

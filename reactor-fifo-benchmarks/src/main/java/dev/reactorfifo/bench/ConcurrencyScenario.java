@@ -1,8 +1,6 @@
 package dev.reactorfifo.bench;
 
-import dev.reactorfifo.FifoTransport;
 import dev.reactorfifo.NamedPipe;
-import dev.reactorfifo.ReadOptions;
 import java.io.BufferedReader;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
@@ -22,16 +20,14 @@ import reactor.core.publisher.Flux;
 
 /**
  * Scenario 6: N FIFOs, each with a writer sending a line every 10 ms. One reader child JVM
- * subscribes to all N (with the naive one-liner, with {@code lines()}, or with {@code lines()} on the
- * shared-poller transport, all on {@code boundedElastic()}); one writer child JVM serves all FIFOs from a single timer thread
+ * subscribes to all N (with the naive one-liner or with {@code lines()}, both on {@code boundedElastic()}); one writer child JVM serves all FIFOs from a single timer thread
  * with non-blocking descriptors (so that a writer never waits for a reader that is not there yet).
  * Both are told "go" at the same moment; after 1 s the reader counts the FIFOs whose first line
  * has arrived and the threads it holds.
  */
 final class ConcurrencyScenario {
 
-    static final Map<String, String> LABELS = Map.of("naive", "naive one-liner", "lines", "`lines()` (default transport)",
-            "shared", "`lines()`, `transport(SHARED_POLLER)`");
+    static final Map<String, String> LABELS = Map.of("naive", "naive one-liner", "lines", "`lines()`");
 
     private ConcurrencyScenario() {
     }
@@ -48,7 +44,7 @@ final class ConcurrencyScenario {
                 + "start-up are not counted. `boundedElastic()` is capped at 10 x " + Runtime.getRuntime().availableProcessors()
                 + " cores = " + 10 * Runtime.getRuntime().availableProcessors() + " threads here.");
         Map<String, List<long[]>> results = new LinkedHashMap<>(); // "mode|N" -> {served, threads, waiting}
-        String[] modes = {"naive", "lines", "shared"};
+        String[] modes = {"naive", "lines"};
         try (ChildJvm writer = ctx.child("conc-writer", List.of("-Xmx256m"), "conc-writer")) {
             writer.receiveOk(60_000);
             for (int n : sizes) {
@@ -69,19 +65,16 @@ final class ConcurrencyScenario {
         }
         report.table(t);
         int largest = sizes[sizes.length - 1];
-        List<long[]> shared = results.get("shared|" + largest);
-        long worstServed = shared.stream().mapToLong(x -> x[0]).min().orElse(0);
-        long mostWaiting = shared.stream().mapToLong(x -> x[2]).max().orElse(Long.MAX_VALUE);
-        long defaultServed = results.get("lines|" + largest).stream().mapToLong(x -> x[0]).max().orElse(0);
-        report.verdict("concurrency N=" + largest, "`SHARED_POLLER`: every reader's first line within 1 s, at most 4 "
+        List<long[]> lines = results.get("lines|" + largest);
+        long worstServed = lines.stream().mapToLong(x -> x[0]).min().orElse(0);
+        long mostWaiting = lines.stream().mapToLong(x -> x[2]).max().orElse(Long.MAX_VALUE);
+        report.verdict("concurrency N=" + largest, "`lines()`: every reader's first line within 1 s, at most 4 "
                         + "threads waiting on FIFOs",
-                worstServed + " of " + largest + " in the worst run, at most " + mostWaiting + " waiting (default "
-                        + "transport: " + defaultServed + " of " + largest + ")",
+                worstServed + " of " + largest + " in the worst run, at most " + mostWaiting + " waiting",
                 worstServed == largest && mostWaiting <= 4);
         report.endVerdicts();
-        report.paragraph("The naive one-liner and the default transport hold one blocked `boundedElastic()` "
-                + "thread per open FIFO, so only as many FIFOs as the scheduler has threads are served; "
-                + "`SHARED_POLLER` waits for all of them on one thread. \"Threads waiting on FIFOs\" counts the "
+        report.paragraph("A reader that holds one blocked `boundedElastic()` thread per open FIFO serves only "
+                + "as many FIFOs as the scheduler has threads. \"Threads waiting on FIFOs\" counts the "
                 + "reader's threads inside a FIFO call (the library's poll, or the JDK's blocking open or read) at the "
                 + "1 s mark.");
     }
@@ -137,9 +130,7 @@ final class ConcurrencyScenario {
         warmUp();
         for (int i = 0; i < n; i++) {
             Path fifo = dir.resolve("f" + i);
-            Flux<String> flux = mode.equals("lines") ? NamedPipe.of(fifo).lines()
-                    : mode.equals("shared") ? NamedPipe.of(fifo).lines(ReadOptions.defaults().transport(FifoTransport.SHARED_POLLER))
-                    : ReadScenario.naive(fifo);
+            Flux<String> flux = mode.equals("lines") ? NamedPipe.of(fifo).lines() : ReadScenario.naive(fifo);
             final int index = i;
             flux.subscribe(line -> first.compareAndSet(index, 0, System.nanoTime()), error -> { });
         }
@@ -182,10 +173,9 @@ final class ConcurrencyScenario {
     private static void warmUp() throws Exception {
         NamedPipe pipe = NamedPipe.createTemp();
         try {
-            for (int i = 0; i < 3; i++) {
+            for (int i = 0; i < 2; i++) {
                 Process p = new ProcessBuilder("sh", "-c", "echo warm > " + Shell.quote(pipe.path())).start();
-                Flux<String> flux = i == 0 ? pipe.lines() : i == 1 ? ReadScenario.naive(pipe.path())
-                        : pipe.lines(ReadOptions.defaults().transport(FifoTransport.SHARED_POLLER));
+                Flux<String> flux = i == 0 ? pipe.lines() : ReadScenario.naive(pipe.path());
                 flux.blockLast(java.time.Duration.ofSeconds(30));
                 p.waitFor();
             }

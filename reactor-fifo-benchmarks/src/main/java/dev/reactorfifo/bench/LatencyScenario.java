@@ -1,9 +1,6 @@
 package dev.reactorfifo.bench;
 
 import dev.reactorfifo.FifoSink;
-import dev.reactorfifo.FifoTransport;
-import dev.reactorfifo.ReadOptions;
-import dev.reactorfifo.WriteOptions;
 import dev.reactorfifo.NamedPipe;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
@@ -46,9 +43,8 @@ final class LatencyScenario {
                 + "one-way = round trip / 2. Both pairs stay up for the whole scenario and take turns: " + runs
                 + " runs each, the plain pair and the reactor-fifo pair alternating, each run " + measured
                 + " measured round trips after " + warm + " unmeasured ones (" + firstWarm + " before the first run). "
-                + "Ratios pair each reactor-fifo run with the plain run just before it (and the shared-poller run "
-                + "with the default-transport run of the same round).");
-        String[] pairs = {"plain", "rf", "rf-shared"};
+                + "Ratios pair each reactor-fifo run with the plain run just before it.");
+        String[] pairs = {"plain", "rf"};
         List<long[]> results = new ArrayList<>(); // per run: {pair index, p50, p99, p999}
         List<ChildJvm> jvms = new ArrayList<>();
         try {
@@ -82,11 +78,9 @@ final class LatencyScenario {
             jvms.forEach(ChildJvm::close);
         }
         Table t = new Table("pair", "one-way p50 µs", "p99 µs", "p99.9 µs", "p50 x plain, paired", "p99 x plain, paired");
-        String[] labels = {"plain blocking Java (`BufferedReader`/`BufferedWriter`)", "reactor-fifo (`lines()` + `FifoSink`)",
-            "reactor-fifo, `transport(SHARED_POLLER)`"};
+        String[] labels = {"plain blocking Java (`BufferedReader`/`BufferedWriter`)", "reactor-fifo (`lines()` + `FifoSink`)"};
         double[][] p50Ratio = new double[pairs.length][runs];
         double[][] p99Ratio = new double[pairs.length][runs];
-        double[] sharedOverDedicated = new double[runs];
         for (int i = 0; i < runs; i++) {
             long[] plain = results.get(pairs.length * i);
             for (int p = 1; p < pairs.length; p++) {
@@ -94,7 +88,6 @@ final class LatencyScenario {
                 p50Ratio[p][i] = (double) rf[1] / plain[1];
                 p99Ratio[p][i] = (double) rf[2] / plain[2];
             }
-            sharedOverDedicated[i] = (double) results.get(pairs.length * i + 2)[1] / results.get(pairs.length * i + 1)[1];
         }
         for (int p = 0; p < pairs.length; p++) {
             final int pair = p;
@@ -109,25 +102,10 @@ final class LatencyScenario {
         report.table(t);
         double x = Stats.median(p50Ratio[1]);
         report.verdict("latency", "reactor-fifo one-way p50 <= 1.5x plain", Stats.fmt("%.2fx", x), x <= 1.5);
-        double shared = Stats.median(sharedOverDedicated);
-        report.verdict("latency", "`SHARED_POLLER` p50 within 15 % of the default transport",
-                Stats.fmt("%.2fx", shared), shared <= 1.15);
         report.endVerdicts();
     }
 
     // ---- child side ----------------------------------------------------------------------------
-
-    private static FifoTransport transport(String mode) {
-        return mode.equals("rf-shared") ? FifoTransport.SHARED_POLLER : FifoTransport.DEDICATED_THREAD;
-    }
-
-    static ReadOptions readOptions(String mode) {
-        return ReadOptions.defaults().transport(transport(mode));
-    }
-
-    static WriteOptions writeOptions(String mode) {
-        return WriteOptions.defaults().transport(transport(mode));
-    }
 
     /** pong MODE A B: echoes every line read from A into B until A's EOF. */
     static void pong(String[] args) throws Exception {
@@ -144,8 +122,8 @@ final class LatencyScenario {
                 }
             }
         } else {
-            FifoSink out = NamedPipe.of(b).sink(writeOptions(args[0]));
-            NamedPipe.of(a).lines(readOptions(args[0])).doOnNext(line -> {
+            FifoSink out = NamedPipe.of(b).sink();
+            NamedPipe.of(a).lines().doOnNext(line -> {
                 Sinks.EmitResult r = out.tryEmitNext(line);
                 if (r != Sinks.EmitResult.OK) {
                     throw new IllegalStateException("pong tryEmitNext: " + r);
@@ -191,9 +169,9 @@ final class LatencyScenario {
             }
             return;
         }
-        FifoSink out = NamedPipe.of(a).sink(writeOptions(args[0]));
+        FifoSink out = NamedPipe.of(a).sink();
         Echoes echoes = new Echoes(out);
-        NamedPipe.of(b).lines(readOptions(args[0])).subscribe(echoes);
+        NamedPipe.of(b).lines().subscribe(echoes);
         String command;
         while ((command = commands.readLine()) != null) {
             String[] w = command.split(" ");

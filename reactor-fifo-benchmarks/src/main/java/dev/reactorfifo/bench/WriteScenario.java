@@ -1,7 +1,6 @@
 package dev.reactorfifo.bench;
 
 import dev.reactorfifo.FifoSink;
-import dev.reactorfifo.FifoTransport;
 import dev.reactorfifo.NamedPipe;
 import dev.reactorfifo.WriteOptions;
 import java.io.BufferedReader;
@@ -98,11 +97,6 @@ final class WriteScenario {
      * @return wall time in ns, from starting the writer to both ends finishing
      */
     static long transfer(Contender c, ChildJvm child, Path fifo, Path data, long checkBytes) {
-        return transfer(c, child, "", fifo, data, checkBytes);
-    }
-
-    /** @param transport for a child of key {@code writeLines-ab}: the transport of this transfer, else "" */
-    static long transfer(Contender c, ChildJvm child, String transport, Path fifo, Path data, long checkBytes) {
         Process reader = Shell.start((checkBytes >= 0 ? "exec wc -c < " : "exec cat ") + Shell.quote(fifo)
                 + (checkBytes >= 0 ? "" : " > /dev/null"));
         // let the reader reach its blocking open() first: the library's non-blocking open sees a reader
@@ -113,7 +107,7 @@ final class WriteScenario {
         if (child == null) {
             writer = Shell.start("exec cat " + Shell.quote(data) + " > " + Shell.quote(fifo));
         } else {
-            child.send("write " + fifo + (transport.isEmpty() ? "" : " " + transport));
+            child.send("write " + fifo);
         }
         String out = Shell.output(reader);
         Shell.await(reader, "reader", 300_000);
@@ -143,10 +137,7 @@ final class WriteScenario {
         List<String> lines = Lines.cyclic(lineBytes, count);
         String command;
         while ((command = commands.readLine()) != null) {
-            // "write FIFO", or "write FIFO TRANSPORT" for the -ab key
-            String arg = command.substring("write ".length());
-            String transport = key.endsWith("-ab") ? arg.substring(arg.lastIndexOf(' ') + 1) : "";
-            Path fifo = Path.of(transport.isEmpty() ? arg : arg.substring(0, arg.lastIndexOf(' ')));
+            Path fifo = Path.of(command.substring("write ".length()));
             switch (key) {
                 case "bw":
                     bufferedWriterLoop(fifo, lines);
@@ -155,10 +146,6 @@ final class WriteScenario {
                 case "writeLines-batch":
                     NamedPipe.of(fifo).writeLines(Flux.fromIterable(lines),
                             WriteOptions.defaults().atomicLines(key.endsWith("atomic"))).block();
-                    break;
-                case "writeLines-ab": // the transport named by the command: both compared in one JVM
-                    NamedPipe.of(fifo).writeLines(Flux.fromIterable(lines),
-                            WriteOptions.defaults().transport(FifoTransport.valueOf(transport))).block();
                     break;
                 case "sink-atomic":
                 case "sink-batch":
