@@ -50,9 +50,6 @@ public final class Child {
                 case "conc-reader":
                     ConcurrencyScenario.reader(rest, commands);
                     break;
-                case "conc-writer":
-                    ConcurrencyScenario.writer(rest, commands);
-                    break;
                 default:
                     throw new IllegalArgumentException("unknown role " + role);
             }
