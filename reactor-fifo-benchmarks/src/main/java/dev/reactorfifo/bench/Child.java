@@ -47,6 +47,12 @@ public final class Child {
                 case "cancel":
                     CancelScenario.child(rest);
                     break;
+                case "idle":
+                    IdleScenario.child(rest, commands);
+                    break;
+                case "vthreads":
+                    VirtualThreadScenario.child(rest, commands);
+                    break;
                 case "conc-reader":
                     ConcurrencyScenario.reader(rest, commands);
                     break;
