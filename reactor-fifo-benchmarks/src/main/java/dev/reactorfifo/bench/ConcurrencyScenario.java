@@ -30,7 +30,7 @@ final class ConcurrencyScenario {
     }
 
     /** One run at one N. */
-    private record Run(long served, long received, long written, long dropped, long p50, long p99, long max,
+    private record Run(long open, long openMs, long served, long received, long written, long dropped, long p50, long p99, long max,
             long errors, long completed, int maxInFifo, String maxInFifoWhat, int maxThreads, int samples, long lateUs) {
     }
 
@@ -44,12 +44,14 @@ final class ConcurrencyScenario {
                 + "drops the line and counts it), FIFO i written at i x 100 ms / N so the load is N x 10 lines/s, for "
                 + durationMs / 1000 + " s. Each line carries its `CLOCK_MONOTONIC` send time (the clock of "
                 + "`System.nanoTime()`), taken right before its `write(2)`; the reader child JVM (`-Xmx1g`, default "
-                + "`lines()` on every FIFO, subscribed before the writer starts, soft descriptor limit raised to the "
-                + "hard one) records every line's delivery delay. \"First line within 1 s\" counts the FIFOs whose "
+                + "`lines()` on every FIFO, soft descriptor limit raised to the hard one) subscribes to all N, waits until "
+                + "its FIFO descriptors (`/proc/self/fd`) stop growing (all N open, or none added for 2 s), then the writer "
+                + "starts; the reader records every line's delivery delay. \"First line within 1 s\" counts the FIFOs whose "
                 + "first line arrived within 1 s of the writer's start. \"In a FIFO system call\" is sampled every 50 ms "
                 + "from `/proc/PID/task/*/syscall` while the writer runs: a reader thread blocked in read/write on a "
                 + "FIFO descriptor, in poll/ppoll with a FIFO in its pollfd array, in epoll_wait on an epoll set "
-                + "holding a FIFO, or in an open of a FIFO path (the largest sample is shown, with its calls). "
+                + "holding a FIFO, or in an open of a FIFO path, sleeping (S) or runnable (R) in it (the largest sample is shown, "
+                + "with its calls). "
                 + runs + " run(s) per N, each with a fresh reader JVM and writer process.");
         List<List<Run>> all = new ArrayList<>();
         for (int n : sizes) {
@@ -61,14 +63,15 @@ final class ConcurrencyScenario {
             }
             all.add(rs);
         }
-        Table t = new Table("N", "first line within 1 s", "delay p50 ms", "p99 ms", "max ms", "lines received / written",
+        Table t = new Table("N", "FIFOs open before the writer started (ms after subscribing)", "first line within 1 s", "delay p50 ms", "p99 ms", "max ms", "lines received / written",
                 "dropped (pipe full)", "reader threads in a FIFO syscall, max of samples", "reader threads",
                 "writer behind schedule, ms");
         for (int s = 0; s < sizes.length; s++) {
             int n = sizes[s];
             List<Run> rs = all.get(s);
             Run worst = rs.stream().max((a, b) -> Integer.compare(a.maxInFifo, b.maxInFifo)).orElseThrow();
-            t.row(String.valueOf(n), range(rs, Run::served) + " of " + n, ms(rs, Run::p50), ms(rs, Run::p99), ms(rs, Run::max),
+            t.row(String.valueOf(n), rs.stream().mapToLong(Run::open).min().orElse(0) + " of " + n + ", the last after "
+                    + rs.stream().mapToLong(Run::openMs).max().orElse(0) + " ms (worst run)", range(rs, Run::served) + " of " + n, ms(rs, Run::p50), ms(rs, Run::p99), ms(rs, Run::max),
                     range(rs, Run::received) + " / "
                             + (rs.stream().anyMatch(x -> x.written < 0) ? "unknown (the writer died)" : range(rs, Run::written)), range(rs, Run::dropped),
                     worst.maxInFifo + " (" + worst.maxInFifoWhat + "; " + worst.samples + " samples)",
@@ -113,7 +116,7 @@ final class ConcurrencyScenario {
                 List.of("-Xmx1g"), "conc-reader", dir.toString(), String.valueOf(n));
                 ChildJvm writer = FifoDriver.start(ctx, "conc-writer-" + n, "w", dir, n)) {
             try {
-                reader.receiveOk(180_000); // every FIFO subscribed
+                String[] opened = reader.receiveOk(180_000); // every FIFO subscribed: OPEN_FDS MS_UNTIL_THE_LAST_OPENED
                 String[] started = writer.call("tick " + PERIOD_MS + " " + durationMs, 30_000);
                 long t0 = Long.parseLong(started[1]);
                 reader.send("go " + t0 + " " + durationMs);
@@ -143,7 +146,7 @@ final class ConcurrencyScenario {
                 long written = done != null && done.length >= 6 ? Long.parseLong(done[2]) : -1;
                 long dropped = done != null && done.length >= 6 ? Long.parseLong(done[3]) : -1;
                 long late = done != null && done.length >= 6 ? Long.parseLong(done[5]) : -1;
-                return new Run(Long.parseLong(w[0]), Long.parseLong(w[1]), written, dropped, Long.parseLong(w[2]),
+                return new Run(Long.parseLong(opened[0]), Long.parseLong(opened[1]), Long.parseLong(w[0]), Long.parseLong(w[1]), written, dropped, Long.parseLong(w[2]),
                         Long.parseLong(w[3]), Long.parseLong(w[4]), Long.parseLong(w[5]), Long.parseLong(w[6]),
                         maxIn, maxWhat, maxThreads, samples, late);
             } finally {
@@ -164,7 +167,8 @@ final class ConcurrencyScenario {
     // ---- child side ----------------------------------------------------------------------------
 
     /**
-     * conc-reader DIR N: subscribes {@code lines()} to DIR/f0 .. f(N-1) and answers ok; on
+     * conc-reader DIR N: subscribes {@code lines()} to DIR/f0 .. f(N-1), waits for the opens and
+     * answers {@code ok OPEN_FDS MS_UNTIL_THE_LAST_OPEN}; on
      * {@code go T0 DURATION_MS} waits until T0 + DURATION + 500 ms (lines in flight) and answers
      * {@code ok SERVED RECEIVED P50 P99 MAX ERRORS COMPLETED}, delays in ns.
      */
@@ -189,8 +193,22 @@ final class ConcurrencyScenario {
                 System.err.println("f" + index + ": " + error);
             }, completed::incrementAndGet);
         }
+        // wait until every FIFO is open (or no descriptor was added for 2 s, or 60 s), so that the first
+        // second measures delivery and not a backlog of opens; how long that took is reported on its own
+        long subscribed = System.nanoTime();
+        long lastGrowth = subscribed;
+        int open = 0;
+        while (open < n && System.nanoTime() - lastGrowth < 2_000_000_000L && System.nanoTime() - subscribed < 60_000_000_000L) {
+            TimeUnit.MILLISECONDS.sleep(50);
+            int now = IdleScenario.fifoFds(dir);
+            if (now > open) {
+                open = now;
+                lastGrowth = System.nanoTime();
+            }
+        }
+        long openMs = (lastGrowth - subscribed) / 1_000_000;
         TimeUnit.MILLISECONDS.sleep(300); // let the subscriptions settle into their wait
-        Child.answer("ok");
+        Child.answer("ok " + open + " " + openMs);
         String go = commands.readLine();
         if (go == null || !go.startsWith("go ")) {
             return;

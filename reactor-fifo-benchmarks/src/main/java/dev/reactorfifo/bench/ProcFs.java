@@ -105,7 +105,8 @@ final class ProcFs {
      * </ul>
      * "A FIFO descriptor" is one whose {@code /proc/PID/fd/N} link leads to a path that {@code stat}s
      * as {@code S_IFIFO} (a named pipe; anonymous pipes such as the library's wake-up pipe are not
-     * counted). Where the pollfd array or the path cannot be read, the call is counted (against the
+     * counted). Each call is reported with the thread's state from {@code stat}, e.g. {@code poll/S}
+     * (sleeping in it) or {@code read/R} (runnable inside it); both count. Where the pollfd array or the path cannot be read, the call is counted (against the
      * process, never in its favour) under a name marked with '?'.
      */
     static FifoCalls fifoCalls(long pid) {
@@ -155,13 +156,23 @@ final class ProcFs {
                 }
                 if (name != null) {
                     inFifo++;
-                    by.merge(name, 1, Integer::sum);
+                    by.merge(name + "/" + state(task), 1, Integer::sum);
                 }
             }
         } catch (IOException e) {
             throw new IllegalStateException("cannot read " + proc + "/task: " + e, e);
         }
         return new FifoCalls(inFifo, threads, by);
+    }
+
+    /** The task's state letter from {@code stat}: S (sleeping: blocked), R (runnable: in the call, not waiting), D... */
+    private static String state(Path task) {
+        try {
+            String stat = Files.readString(task.resolve("stat"), StandardCharsets.US_ASCII);
+            return stat.substring(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+        } catch (IOException | RuntimeException e) {
+            return "?";
+        }
     }
 
     private static RandomAccessFile openMem(Path proc) {
