@@ -56,10 +56,18 @@ final class ConcurrencyScenario {
                 + "with its calls). "
                 + runs + " run(s) per N, each with a fresh reader JVM and writer process.");
         List<List<Run>> all = new ArrayList<>();
+        long hardLimit = FifoDriver.hardDescriptorLimit();
         for (int n : sizes) {
             Path dir = FifoDriver.fifos(ctx, "conc-" + n, n);
             List<Run> rs = new ArrayList<>();
             for (int r = 0; r < runs; r++) {
+                if (hardLimit < n + FifoDriver.SPARE_DESCRIPTORS) {
+                    // each side needs N descriptors plus its own; a run that cannot open them all fails its rows
+                    System.out.printf("   concurrency: N=%d skipped: the hard descriptor limit (ulimit -Hn) is %d, below N + %d%n",
+                            n, hardLimit, FifoDriver.SPARE_DESCRIPTORS);
+                    rs.add(new Run(0, 0, 0, 0, -1, -1, -1, -1, -1, 0, 0, -1, "not run: ulimit -Hn " + hardLimit, 0, 0, -1, -1));
+                    continue;
+                }
                 rs.add(once(ctx, dir, n, durationMs));
                 System.out.printf("   concurrency: N=%d run %d/%d done%n", n, r + 1, runs);
             }
@@ -102,7 +110,7 @@ final class ConcurrencyScenario {
             long ended = rs.stream().mapToLong(x -> x.completed + x.errors).max().orElse(0);
             p99.append(sep).append("N=").append(n).append(": ").append(worstP99 < 0 ? "no lines" : Stats.fmt("%.1f ms", worstP99 / 1e6))
                     .append(worstServed < n ? " (only " + worstServed + " FIFOs delivered)" : "")
-                    .append(missing == Long.MAX_VALUE ? " (writer died: lines written unknown)"
+                    .append(missing == Long.MAX_VALUE ? " (lines written unknown: the writer died or the run was skipped)"
                             : missing > 0 ? " (" + missing + " lines written or dropped never arrived)" : "")
                     .append(ended > 0 ? " (" + ended + " subscriptions ended early: EOF or error)" : "");
             // a run whose reader was never sampled (the writer died at once) proves nothing: it fails the bar

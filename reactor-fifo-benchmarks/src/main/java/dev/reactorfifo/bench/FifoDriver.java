@@ -18,6 +18,8 @@ import java.util.List;
 final class FifoDriver {
 
     private static Path binary;
+    /** Descriptors a process needs beside its FIFOs (a JVM holds a few hundred: jars, pipes, epoll). */
+    static final int SPARE_DESCRIPTORS = 512;
 
     private FifoDriver() {
     }
@@ -29,6 +31,16 @@ final class FifoDriver {
     static ChildJvm start(Context ctx, String name, String mode, Path dir, int n) {
         return ChildJvm.startProcess(ctx.logs, name, true,
                 List.of(binary(ctx).toString(), mode, dir.toString(), String.valueOf(n)));
+    }
+
+    /** The hard limit on open descriptors ({@code ulimit -Hn}) that the children are raised to; MAX_VALUE if unlimited. */
+    static long hardDescriptorLimit() {
+        String v = Shell.capture("ulimit -Hn");
+        try {
+            return v.equals("unlimited") ? Long.MAX_VALUE : Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            return Long.MAX_VALUE; // unknown: let the run try
+        }
     }
 
     /** A folder with {@code n} fresh FIFOs {@code f0 .. f<n-1>}. */
