@@ -15,15 +15,18 @@ import java.util.Set;
  * The benchmark harness: {@code java -jar reactor-fifo-benchmarks.jar [--quick] [--scenario=a,b]
  * [--out=DIR] [--rounds=N] [--warmups=N] [--size-mb=N] [--write-size-mb=N] [--publish[=REPO_ROOT]]}.
  *
- * <p>Scenarios: framer (JMH, in memory), read, write, latency, memory, cancel, concurrency, transport; all by
- * default. It prints Markdown tables and writes {@code results.md} and
+ * <p>Scenarios: framer (JMH, in memory), read, write, latency, memory, cancel, concurrency (up to 10,000
+ * FIFOs), idle (memory of idle readers and writers), vthreads (JDK 21+ virtual threads); all by
+ * default. concurrency, idle and vthreads need gcc (their FIFO far ends are a small C program
+ * compiled at run time) and Linux's /proc. It prints Markdown tables and writes {@code results.md} and
  * {@code benchmarks-throughput.svg} into the output folder ({@code target/results} beside the
  * jar by default). {@code --publish} also replaces the results section of {@code BENCHMARKS.md}
  * and writes the chart to {@code docs/benchmarks-throughput.svg} under the repository root.
  */
 public final class BenchmarkMain {
 
-    static final List<String> ALL = List.of("framer", "read", "write", "latency", "memory", "cancel", "concurrency", "transport");
+    static final List<String> ALL = List.of("framer", "read", "write", "latency", "memory", "cancel", "concurrency",
+            "idle", "vthreads");
     static final String BEGIN = "<!-- results:begin (written by reactor-fifo-benchmarks --publish) -->";
     static final String END = "<!-- results:end -->";
 
@@ -103,8 +106,11 @@ public final class BenchmarkMain {
                     case "concurrency":
                         ConcurrencyScenario.run(ctx, report);
                         break;
-                    case "transport":
-                        TransportScenario.run(ctx, report);
+                    case "idle":
+                        IdleScenario.run(ctx, report);
+                        break;
+                    case "vthreads":
+                        VirtualThreadScenario.run(ctx, report);
                         break;
                     default:
                         throw new AssertionError(s);

@@ -47,11 +47,14 @@ public final class Child {
                 case "cancel":
                     CancelScenario.child(rest);
                     break;
+                case "idle":
+                    IdleScenario.child(rest, commands);
+                    break;
+                case "vthreads":
+                    VirtualThreadScenario.child(rest, commands);
+                    break;
                 case "conc-reader":
                     ConcurrencyScenario.reader(rest, commands);
-                    break;
-                case "conc-writer":
-                    ConcurrencyScenario.writer(rest, commands);
                     break;
                 default:
                     throw new IllegalArgumentException("unknown role " + role);

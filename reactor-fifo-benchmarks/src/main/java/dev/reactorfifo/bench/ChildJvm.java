@@ -56,14 +56,40 @@ final class ChildJvm implements AutoCloseable {
      * @param role the first argument of {@link Child#main}
      */
     static ChildJvm start(Path logDir, String name, List<String> jvmArgs, String role, String... args) {
+        return start(logDir, name, Path.of(System.getProperty("java.home")), false, jvmArgs, role, args);
+    }
+
+    /**
+     * @param javaHome the JDK to run the child on (the harness's own by default)
+     * @param raiseFdLimit start it through {@code sh -c 'ulimit -n $(ulimit -Hn); exec ...'}: the
+     *     soft descriptor limit raised to the hard one before the JVM starts (HotSpot raises its own
+     *     soft limit to the hard one as well; this makes it so for any JVM and any launcher)
+     */
+    static ChildJvm start(Path logDir, String name, Path javaHome, boolean raiseFdLimit, List<String> jvmArgs,
+            String role, String... args) {
         List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add(javaHome.resolve("bin").resolve("java").toString());
         cmd.addAll(jvmArgs);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(Child.class.getName());
         cmd.add(role);
         cmd.addAll(List.of(args));
+        return startProcess(logDir, name, raiseFdLimit, cmd);
+    }
+
+    /**
+     * Any program that speaks the same protocol (a command per line on stdin, "ok ..." answers on
+     * stdout, diagnostics on stderr): a child JVM, or the compiled {@link FifoDriver}. With
+     * {@code raiseFdLimit} it is exec'd by a shell that first raises the soft descriptor limit to
+     * the hard one; {@code exec} keeps the pid, so {@link #pid()} is the program's own.
+     */
+    static ChildJvm startProcess(Path logDir, String name, boolean raiseFdLimit, List<String> command) {
+        List<String> cmd = new ArrayList<>();
+        if (raiseFdLimit) {
+            cmd.addAll(List.of("sh", "-c", "ulimit -n \"$(ulimit -Hn)\" && exec \"$0\" \"$@\""));
+        }
+        cmd.addAll(command);
         Path log = logDir.resolve(name.replaceAll("[^A-Za-z0-9_.-]", "_") + ".log");
         try {
             Process p = new ProcessBuilder(cmd)
@@ -71,7 +97,7 @@ final class ChildJvm implements AutoCloseable {
                     .start();
             return new ChildJvm(name, p, log);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot start child JVM " + name, e);
+            throw new UncheckedIOException("cannot start child " + name, e);
         }
     }
 
@@ -101,6 +127,27 @@ final class ChildJvm implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    /** The next answer line, or null if none came within {@code timeoutMillis}; fails if the child exited. */
+    String tryReceive(long timeoutMillis) {
+        try {
+            String line = answers.poll(timeoutMillis, TimeUnit.MILLISECONDS);
+            if (line != null && line.equals(EOF)) {
+                answers.add(EOF);
+                throw new IllegalStateException(name + ": the child exited" + exitCode() + logTail());
+            }
+            return line;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Sends a command and returns the words after the "ok" of its answer. */
+    String[] call(String command, long timeoutMillis) {
+        send(command);
+        return receiveOk(timeoutMillis);
     }
 
     /** Like {@link #receive}, and checks that the answer starts with {@code "ok"}. @return the words after it */

@@ -71,6 +71,11 @@ final class Context implements AutoCloseable {
         return ChildJvm.start(logs, name, jvmArgs, role, args);
     }
 
+    /** A child JVM on another JDK and/or with the descriptor limit raised: see {@link ChildJvm#start}. */
+    ChildJvm child(String name, Path javaHome, boolean raiseFdLimit, List<String> jvmArgs, String role, String... args) {
+        return ChildJvm.start(logs, name, javaHome, raiseFdLimit, jvmArgs, role, args);
+    }
+
     @Override
     public void close() {
         try (Stream<Path> walk = Files.walk(temp)) {

@@ -1,9 +1,6 @@
 package dev.reactorfifo.bench;
 
 import dev.reactorfifo.FifoSink;
-import dev.reactorfifo.FifoTransport;
-import dev.reactorfifo.ReadOptions;
-import dev.reactorfifo.WriteOptions;
 import dev.reactorfifo.NamedPipe;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
@@ -26,7 +23,8 @@ import reactor.core.publisher.Sinks;
  * Scenario 3: ping-pong over two FIFOs between two child JVMs, one ~30-byte line at a time. One
  * way = round trip / 2. The plain pair is a blocking {@code BufferedReader}/{@code BufferedWriter}
  * loop on each side; the reactor-fifo pair is {@code lines()} + {@code FifoSink} on each side,
- * the ping sending the next line from the {@code onNext} of the previous answer.
+ * the ping sending the next line from the {@code onNext} of the previous answer. The ping also
+ * counts the context switches of both JVMs (all threads) over the measured round trips.
  */
 final class LatencyScenario {
 
@@ -46,27 +44,33 @@ final class LatencyScenario {
                 + "one-way = round trip / 2. Both pairs stay up for the whole scenario and take turns: " + runs
                 + " runs each, the plain pair and the reactor-fifo pair alternating, each run " + measured
                 + " measured round trips after " + warm + " unmeasured ones (" + firstWarm + " before the first run). "
-                + "Ratios pair each reactor-fifo run with the plain run just before it (and the shared-poller run "
-                + "with the default-transport run of the same round).");
-        String[] pairs = {"plain", "rf", "rf-shared"};
-        List<long[]> results = new ArrayList<>(); // per run: {pair index, p50, p99, p999}
+                + "Ratios pair each reactor-fifo run with the plain run just before it. Context switches per round "
+                + "trip: the sum of `voluntary_ctxt_switches` + `nonvoluntary_ctxt_switches` over every thread of both "
+                + "JVMs of the pair (`/proc/PID/task/*/status`), read by the ping right before the first and right "
+                + "after the last measured round trip, divided by the round trips; it does not depend on how fast "
+                + "the host wakes a thread, only on how many threads take part in a message.");
+        String[] pairs = {"plain", "rf"};
+        List<long[]> results = new ArrayList<>(); // per run: {pair index, p50, p99, p999, context switches}
         List<ChildJvm> jvms = new ArrayList<>();
         try {
             ChildJvm[] pings = new ChildJvm[pairs.length];
+            long[] pongPids = new long[pairs.length];
             for (int p = 0; p < pairs.length; p++) {
                 Path a = ctx.newFifo("ping");
                 Path b = ctx.newFifo("pong");
-                jvms.add(ctx.child("pong-" + pairs[p], List.of("-Xmx256m"), "pong", pairs[p], a.toString(), b.toString()));
+                ChildJvm pong = ctx.child("pong-" + pairs[p], List.of("-Xmx256m"), "pong", pairs[p], a.toString(), b.toString());
+                jvms.add(pong);
+                pongPids[p] = pong.pid();
                 pings[p] = ctx.child("ping-" + pairs[p], List.of("-Xmx256m"), "ping", pairs[p], a.toString(), b.toString());
                 jvms.add(pings[p]);
-                pings[p].send("run " + firstWarm + " 1"); // connect and warm up
+                pings[p].send("run " + firstWarm + " 1 " + pongPids[p]); // connect and warm up
                 pings[p].receiveOk(120_000);
             }
             for (int r = 0; r < runs; r++) {
                 for (int p = 0; p < pairs.length; p++) {
-                    pings[p].send("run " + warm + " " + measured);
+                    pings[p].send("run " + warm + " " + measured + " " + pongPids[p]);
                     String[] w = pings[p].receiveOk(120_000);
-                    results.add(new long[] {p, Long.parseLong(w[0]), Long.parseLong(w[1]), Long.parseLong(w[2])});
+                    results.add(new long[] {p, Long.parseLong(w[0]), Long.parseLong(w[1]), Long.parseLong(w[2]), Long.parseLong(w[3])});
                 }
                 System.out.printf("   latency: run %d/%d done%n", r + 1, runs);
             }
@@ -81,20 +85,20 @@ final class LatencyScenario {
         } finally {
             jvms.forEach(ChildJvm::close);
         }
-        Table t = new Table("pair", "one-way p50 µs", "p99 µs", "p99.9 µs", "p50 x plain, paired", "p99 x plain, paired");
-        String[] labels = {"plain blocking Java (`BufferedReader`/`BufferedWriter`)", "reactor-fifo (`lines()` + `FifoSink`)",
-            "reactor-fifo, `transport(SHARED_POLLER)`"};
+        Table t = new Table("pair", "one-way p50 µs", "p99 µs", "p99.9 µs", "context switches per round trip",
+                "p50 x plain, paired", "p99 x plain, paired", "ctx switches x plain, paired");
+        String[] labels = {"plain blocking Java (`BufferedReader`/`BufferedWriter`)", "reactor-fifo (`lines()` + `FifoSink`)"};
         double[][] p50Ratio = new double[pairs.length][runs];
         double[][] p99Ratio = new double[pairs.length][runs];
-        double[] sharedOverDedicated = new double[runs];
+        double[][] ctxRatio = new double[pairs.length][runs];
         for (int i = 0; i < runs; i++) {
             long[] plain = results.get(pairs.length * i);
             for (int p = 1; p < pairs.length; p++) {
                 long[] rf = results.get(pairs.length * i + p);
                 p50Ratio[p][i] = (double) rf[1] / plain[1];
                 p99Ratio[p][i] = (double) rf[2] / plain[2];
+                ctxRatio[p][i] = (double) rf[4] / plain[4];
             }
-            sharedOverDedicated[i] = (double) results.get(pairs.length * i + 2)[1] / results.get(pairs.length * i + 1)[1];
         }
         for (int p = 0; p < pairs.length; p++) {
             final int pair = p;
@@ -103,31 +107,26 @@ final class LatencyScenario {
                 final int col = c + 1;
                 cols[c] = results.stream().filter(x -> x[0] == pair).mapToDouble(x -> x[col]).toArray();
             }
+            double[] ctxPerRt = results.stream().filter(x -> x[0] == pair).mapToDouble(x -> (double) x[4] / measured).toArray();
             t.row(labels[p], Stats.microsRange(cols[0]), Stats.microsRange(cols[1]), Stats.microsRange(cols[2]),
-                    p == 0 ? "1" : Stats.ratio(p50Ratio[p]), p == 0 ? "1" : Stats.ratio(p99Ratio[p]));
+                    Stats.range(ctxPerRt, "%.2f"), p == 0 ? "1" : Stats.ratio(p50Ratio[p]), p == 0 ? "1" : Stats.ratio(p99Ratio[p]),
+                    p == 0 ? "1" : Stats.ratio(ctxRatio[p]));
         }
         report.table(t);
         double x = Stats.median(p50Ratio[1]);
         report.verdict("latency", "reactor-fifo one-way p50 <= 1.5x plain", Stats.fmt("%.2fx", x), x <= 1.5);
-        double shared = Stats.median(sharedOverDedicated);
-        report.verdict("latency", "`SHARED_POLLER` p50 within 15 % of the default transport",
-                Stats.fmt("%.2fx", shared), shared <= 1.15);
+        double x99 = Stats.median(p99Ratio[1]);
+        report.verdict("latency", "reactor-fifo one-way p99 <= 2x plain", Stats.fmt("%.2fx", x99), x99 <= 2.0);
+        double xCtx = Stats.median(ctxRatio[1]);
+        double[] rfCtx = results.stream().filter(r -> r[0] == 1).mapToDouble(r -> (double) r[4] / measured).toArray();
+        double[] plainCtx = results.stream().filter(r -> r[0] == 0).mapToDouble(r -> (double) r[4] / measured).toArray();
+        report.verdict("latency", "reactor-fifo context switches per round trip <= 1.1x plain",
+                Stats.fmt("%.2fx", xCtx) + " (" + Stats.fmt("%.2f", Stats.median(rfCtx)) + " vs " + Stats.fmt("%.2f", Stats.median(plainCtx))
+                        + " per round trip)", xCtx <= 1.1);
         report.endVerdicts();
     }
 
     // ---- child side ----------------------------------------------------------------------------
-
-    private static FifoTransport transport(String mode) {
-        return mode.equals("rf-shared") ? FifoTransport.SHARED_POLLER : FifoTransport.DEDICATED_THREAD;
-    }
-
-    static ReadOptions readOptions(String mode) {
-        return ReadOptions.defaults().transport(transport(mode));
-    }
-
-    static WriteOptions writeOptions(String mode) {
-        return WriteOptions.defaults().transport(transport(mode));
-    }
 
     /** pong MODE A B: echoes every line read from A into B until A's EOF. */
     static void pong(String[] args) throws Exception {
@@ -144,8 +143,8 @@ final class LatencyScenario {
                 }
             }
         } else {
-            FifoSink out = NamedPipe.of(b).sink(writeOptions(args[0]));
-            NamedPipe.of(a).lines(readOptions(args[0])).doOnNext(line -> {
+            FifoSink out = NamedPipe.of(b).sink();
+            NamedPipe.of(a).lines().doOnNext(line -> {
                 Sinks.EmitResult r = out.tryEmitNext(line);
                 if (r != Sinks.EmitResult.OK) {
                     throw new IllegalStateException("pong tryEmitNext: " + r);
@@ -172,7 +171,12 @@ final class LatencyScenario {
                     String[] w = command.split(" ");
                     int warm = Integer.parseInt(w[1]);
                     long[] oneWay = new long[Integer.parseInt(w[2])];
+                    long pongPid = Long.parseLong(w[3]);
+                    long ctxBefore = 0;
                     for (int i = 0; i < warm + oneWay.length; i++) {
+                        if (i == warm) {
+                            ctxBefore = contextSwitches(pongPid);
+                        }
                         long t0 = System.nanoTime();
                         out.write(PAYLOAD);
                         out.write('\n');
@@ -186,28 +190,34 @@ final class LatencyScenario {
                             oneWay[i - warm] = rtt / 2;
                         }
                     }
-                    answer(oneWay);
+                    answer(oneWay, contextSwitches(pongPid) - ctxBefore);
                 }
             }
             return;
         }
-        FifoSink out = NamedPipe.of(a).sink(writeOptions(args[0]));
+        FifoSink out = NamedPipe.of(a).sink();
         Echoes echoes = new Echoes(out);
-        NamedPipe.of(b).lines(readOptions(args[0])).subscribe(echoes);
+        NamedPipe.of(b).lines().subscribe(echoes);
         String command;
         while ((command = commands.readLine()) != null) {
             String[] w = command.split(" ");
-            answer(echoes.run(Integer.parseInt(w[1]), Integer.parseInt(w[2])));
+            long[] oneWay = echoes.run(Integer.parseInt(w[1]), Integer.parseInt(w[2]), Long.parseLong(w[3]));
+            answer(oneWay, echoes.ctxAfter - echoes.ctxBefore);
         }
         out.tryEmitComplete();
         out.done().block();
         echoes.finished.await(30, TimeUnit.SECONDS);
     }
 
-    private static void answer(long[] oneWay) {
+    private static void answer(long[] oneWay, long contextSwitches) {
         Arrays.sort(oneWay);
         Child.answer("ok " + Stats.percentile(oneWay, 50) + " " + Stats.percentile(oneWay, 99) + " "
-                + Stats.percentile(oneWay, 99.9));
+                + Stats.percentile(oneWay, 99.9) + " " + contextSwitches);
+    }
+
+    /** Context switches of every thread of this JVM and of the pong's (see {@link ProcFs#contextSwitches}). */
+    static long contextSwitches(long pongPid) {
+        return ProcFs.contextSwitches(ProcessHandle.current().pid()) + ProcFs.contextSwitches(pongPid);
     }
 
     /** The reactor-fifo ping: sends the next line from the onNext of the previous echo. */
@@ -220,17 +230,24 @@ final class LatencyScenario {
         private long[] oneWay;
         private volatile CountDownLatch runDone;
         private volatile Throwable failure;
+        private long pongPid;
+        volatile long ctxBefore;
+        volatile long ctxAfter;
 
         Echoes(FifoSink out) {
             this.out = out;
         }
 
-        long[] run(int warm, int n) throws InterruptedException {
+        long[] run(int warm, int n, long pongPid) throws InterruptedException {
             this.warm = warm;
             this.oneWay = new long[n];
             this.received = 0;
+            this.pongPid = pongPid;
             CountDownLatch done = new CountDownLatch(1);
             runDone = done;
+            if (warm == 0) {
+                ctxBefore = contextSwitches(pongPid);
+            }
             send();
             if (!done.await(120, TimeUnit.SECONDS)) {
                 throw new IllegalStateException("ping-pong run did not finish");
@@ -271,9 +288,13 @@ final class LatencyScenario {
                 oneWay[received - warm] = rtt / 2;
             }
             received++;
+            if (received == warm) {
+                ctxBefore = contextSwitches(pongPid); // before the first measured line is sent
+            }
             if (received < warm + oneWay.length) {
                 send();
             } else {
+                ctxAfter = contextSwitches(pongPid);
                 runDone.countDown();
             }
         }

@@ -65,18 +65,38 @@ final class PairedRounds {
 
     /** The table (reference row first) and the chart bars, each contender relative to the reference. */
     void report(Report report, String firstHeader, String baseHeader, String referenceLabel, String chartGroup) {
-        Table t = new Table(firstHeader, "MB/s median (min-max)", "x cat, paired", baseHeader);
+        report(report, firstHeader, baseHeader, referenceLabel, chartGroup, null, null);
+    }
+
+    /**
+     * @param extraHeader a last column (null: none), e.g. write(2) calls per MB
+     * @param extraCell its cell for a contender's key, or for null (the reference row)
+     */
+    void report(Report report, String firstHeader, String baseHeader, String referenceLabel, String chartGroup,
+            String extraHeader, java.util.function.Function<String, String> extraCell) {
+        Table t = extraHeader == null ? new Table(firstHeader, "MB/s median (min-max)", "x cat, paired", baseHeader)
+                : new Table(firstHeader, "MB/s median (min-max)", "x cat, paired", baseHeader, extraHeader);
         double[] refArr = Stats.toArray(refs);
-        t.row(referenceLabel, Stats.range(refArr, "%.0f"), "1", Stats.ratio(Stats.toArray(refOverBase)));
+        row(t, extraCell, null, referenceLabel, Stats.range(refArr, "%.0f"), "1", Stats.ratio(Stats.toArray(refOverBase)));
         double[] refNoise = ReadScenario.ratiosOf(refArr);
         report.chart.add(new Report.ChartBar(chartGroup, "cat (reference)", 1, Stats.min(refNoise), Stats.max(refNoise)));
         for (Row row : rows) {
             double[] rr = Stats.toArray(refRatio.get(row.key()));
-            t.row(row.label(), Stats.range(Stats.toArray(mbps.get(row.key())), "%.0f"), Stats.ratio(rr),
+            row(t, extraCell, row.key(), row.label(), Stats.range(Stats.toArray(mbps.get(row.key())), "%.0f"), Stats.ratio(rr),
                     row.key().equals(baseKey) ? "1" : Stats.ratio(Stats.toArray(baseRatio.get(row.key()))));
             report.chart.add(new Report.ChartBar(chartGroup, row.label().replace("`", ""), Stats.median(rr), Stats.min(rr), Stats.max(rr)));
         }
         report.table(t);
+    }
+
+    private static void row(Table t, java.util.function.Function<String, String> extraCell, String key, String... cells) {
+        if (extraCell == null) {
+            t.row(cells);
+        } else {
+            String[] all = java.util.Arrays.copyOf(cells, cells.length + 1);
+            all[cells.length] = extraCell.apply(key);
+            t.row(all);
+        }
     }
 
     /** MB/s of each measured transfer of {@code key}, in round order. */

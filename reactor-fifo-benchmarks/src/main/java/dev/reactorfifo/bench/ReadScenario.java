@@ -1,6 +1,5 @@
 package dev.reactorfifo.bench;
 
-import dev.reactorfifo.FifoTransport;
 import dev.reactorfifo.NamedPipe;
 import dev.reactorfifo.ReadOptions;
 import java.io.BufferedReader;
@@ -137,17 +136,12 @@ final class ReadScenario {
 
     /** One transfer of the data file through the FIFO to contender {@code c}. @return its wall time in ns */
     static long transfer(Context ctx, Contender c, ChildJvm child, Path fifo, Path data, long expectedLines) {
-        return transfer(ctx, c, child, "", fifo, data, expectedLines);
-    }
-
-    /** @param transport for a JVM contender of key {@code lines-ab}: the transport of this transfer, else "" */
-    static long transfer(Context ctx, Contender c, ChildJvm child, String transport, Path fifo, Path data, long expectedLines) {
         PipeSize holder = c.raisedPipe() ? PipeSize.raise(fifo, ONE_MIB) : null;
         try {
             long t0 = System.nanoTime();
             Process reader = null;
             if (c.jvm()) {
-                child.send("read " + fifo + (transport.isEmpty() ? "" : " " + transport));
+                child.send("read " + fifo);
             } else {
                 reader = Shell.start(c.shell().replace("FIFO", Shell.quote(fifo)));
             }
@@ -179,10 +173,7 @@ final class ReadScenario {
     static void child(String key, BufferedReader commands) throws Exception {
         String command;
         while ((command = commands.readLine()) != null) {
-            // "read FIFO", or "read FIFO TRANSPORT" for the -ab key
-            String arg = command.substring("read ".length());
-            String transport = key.endsWith("-ab") ? arg.substring(arg.lastIndexOf(' ') + 1) : "";
-            Path fifo = Path.of(transport.isEmpty() ? arg : arg.substring(0, arg.lastIndexOf(' ')));
+            Path fifo = Path.of(command.substring("read ".length()));
             long n;
             switch (key) {
                 case "br":
@@ -193,10 +184,6 @@ final class ReadScenario {
                     break;
                 case "lines":
                     n = NamedPipe.of(fifo).lines().count().block();
-                    break;
-                case "lines-ab": // the transport named by the command: both compared in one JVM
-                    n = NamedPipe.of(fifo).lines(ReadOptions.defaults().transport(FifoTransport.valueOf(transport)))
-                            .count().block();
                     break;
                 case "lines-1m":
                     n = NamedPipe.of(fifo).lines(ReadOptions.defaults().readBufferSize(ONE_MIB)).count().block();
