@@ -14,9 +14,12 @@ public class BrokenPipeException extends IOException {
 
     private static final long serialVersionUID = 1L;
 
+    /** How many whole lines were handed to the pipe before it broke. */
     private final long linesWritten;
 
     /**
+     * Creates an exception for a pipe that broke after {@code linesWritten} lines.
+     *
      * @param message what broke, naming the path
      * @param linesWritten how many whole lines were handed to the pipe before it broke
      */
@@ -25,7 +28,12 @@ public class BrokenPipeException extends IOException {
         this.linesWritten = linesWritten;
     }
 
-    /** @return how many whole lines were handed to the pipe before it broke */
+    /**
+     * Returns how many whole lines were handed to the pipe before it broke: accepted by the
+     * kernel, not necessarily read by anyone.
+     *
+     * @return how many whole lines were handed to the pipe before it broke
+     */
     public long linesWritten() {
         return linesWritten;
     }

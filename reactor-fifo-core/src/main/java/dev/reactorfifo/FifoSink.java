@@ -71,6 +71,7 @@ public interface FifoSink extends Disposable {
      * Ends the stream with an error: lines queued before it are still written, then the
      * descriptor is closed and {@link #done()} fails with {@code error}.
      *
+     * @param error the error {@link #done()} fails with
      * @return {@code OK}, or why the error was not accepted
      */
     Sinks.EmitResult tryEmitError(Throwable error);
@@ -82,6 +83,9 @@ public interface FifoSink extends Disposable {
      * A failure's message says how many lines were written and how many accepted lines (queued, or in
      * the batch being written) were dropped unwritten.
      * Late subscribers get the same outcome.
+     *
+     * @return a Mono of the sink's outcome: empty completion once everything accepted was
+     *     written, or the error that ended it
      */
     Mono<Void> done();
 }

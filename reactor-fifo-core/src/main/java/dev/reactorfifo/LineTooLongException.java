@@ -11,9 +11,12 @@ public class LineTooLongException extends IOException {
 
     private static final long serialVersionUID = 1L;
 
+    /** The limit in bytes that the line exceeded. */
     private final int maxLineLength;
 
     /**
+     * Creates an exception for a line longer than {@code maxLineLength} bytes.
+     *
      * @param message what overflowed, naming the source and the limit
      * @param maxLineLength the limit in bytes that was exceeded
      */
@@ -22,7 +25,12 @@ public class LineTooLongException extends IOException {
         this.maxLineLength = maxLineLength;
     }
 
-    /** @return the limit in bytes that the line exceeded */
+    /**
+     * Returns the limit in bytes that the line exceeded, the reader's
+     * {@link ReadOptions#maxLineLength()}.
+     *
+     * @return the limit in bytes that the line exceeded
+     */
     public int maxLineLength() {
         return maxLineLength;
     }

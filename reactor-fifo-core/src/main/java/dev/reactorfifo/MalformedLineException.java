@@ -11,10 +11,14 @@ public class MalformedLineException extends CharacterCodingException {
 
     private static final long serialVersionUID = 1L;
 
+    /** The detail message, naming the source and the line; returned by {@link #getMessage()}. */
     private final String message;
+    /** The 1-based number of the line that failed to decode. */
     private final long lineNumber;
 
     /**
+     * Creates an exception for line {@code lineNumber}, which held malformed input.
+     *
      * @param message what could not be decoded, naming the source and the line
      * @param lineNumber the 1-based number of the line that failed to decode
      */
@@ -28,7 +32,11 @@ public class MalformedLineException extends CharacterCodingException {
         return message;
     }
 
-    /** @return the 1-based number of the line that failed to decode */
+    /**
+     * Returns the 1-based number of the line that failed to decode.
+     *
+     * @return the 1-based number of the line that failed to decode
+     */
     public long lineNumber() {
         return lineNumber;
     }

@@ -61,6 +61,9 @@ public final class NamedPipe {
     /**
      * A handle to a FIFO that is expected to exist at {@code path}. No I/O: a missing path or a
      * path that is not a FIFO is reported when the pipe is read or written.
+     *
+     * @param path the path of the FIFO
+     * @return a handle to the FIFO at {@code path}
      */
     public static NamedPipe of(Path path) {
         return new NamedPipe(Objects.requireNonNull(path, "path"), null);
@@ -69,9 +72,12 @@ public final class NamedPipe {
     /**
      * Creates a FIFO readable and writable by its owner only ({@code rw-------}).
      *
+     * @param path where to create the FIFO
+     * @return a handle to the new FIFO
      * @throws FileAlreadyExistsException if anything exists at {@code path}
      * @throws NoSuchFileException if the parent folder does not exist
      * @throws AccessDeniedException if the parent folder is not writable
+     * @throws IOException if another I/O error occurs ({@code mkfifo} or {@code chmod} fails)
      * @throws UnsupportedOperationException without native POSIX support (Windows)
      */
     public static NamedPipe create(Path path) throws IOException {
@@ -82,9 +88,13 @@ public final class NamedPipe {
      * Creates a FIFO with exactly {@code permissions}, whatever the process umask: {@code mkfifo}
      * followed by {@code chmod}. The umask is never changed.
      *
+     * @param path where to create the FIFO
+     * @param permissions the permissions of the new FIFO, applied exactly
+     * @return a handle to the new FIFO
      * @throws FileAlreadyExistsException if anything exists at {@code path}
      * @throws NoSuchFileException if the parent folder does not exist
      * @throws AccessDeniedException if the parent folder is not writable
+     * @throws IOException if another I/O error occurs ({@code mkfifo} or {@code chmod} fails)
      * @throws UnsupportedOperationException without native POSIX support (Windows)
      */
     public static NamedPipe create(Path path, Set<PosixFilePermission> permissions) throws IOException {
@@ -94,7 +104,18 @@ public final class NamedPipe {
         return new NamedPipe(path, null);
     }
 
-    /** {@link #createIfAbsent(Path, Set)} with {@code rw-------}. */
+    /**
+     * {@link #createIfAbsent(Path, Set)} with {@code rw-------}.
+     *
+     * @param path where to create the FIFO, or the existing FIFO to reuse
+     * @return a handle to the new or reused FIFO
+     * @throws NotAFifoException if something other than a FIFO exists at {@code path}
+     * @throws UnsafeFifoException if the existing FIFO belongs to another user or its
+     *     permissions are wider than {@code rw-------}
+     * @throws IOException if the FIFO cannot be created or checked, as in
+     *     {@link #createIfAbsent(Path, Set)}
+     * @throws UnsupportedOperationException without native POSIX support (Windows)
+     */
     public static NamedPipe createIfAbsent(Path path) throws IOException {
         return createIfAbsent(path, OWNER_READ_WRITE);
     }
@@ -105,9 +126,17 @@ public final class NamedPipe {
      * {@code permissions}: a FIFO planted in a shared folder by someone else could inject or
      * steal lines.
      *
+     * @param path where to create the FIFO, or the existing FIFO to reuse
+     * @param permissions the permissions of a new FIFO, applied exactly, and the widest an
+     *     existing one may have
+     * @return a handle to the new or reused FIFO
      * @throws NotAFifoException if something other than a FIFO exists at {@code path}
      * @throws UnsafeFifoException if the existing FIFO belongs to another user or is more widely
      *     accessible than requested
+     * @throws IOException if the FIFO cannot be created or checked, for example
+     *     {@link NoSuchFileException} if the parent folder does not exist or
+     *     {@link AccessDeniedException} if it is not writable
+     * @throws UnsupportedOperationException without native POSIX support (Windows)
      */
     public static NamedPipe createIfAbsent(Path path, Set<PosixFilePermission> permissions) throws IOException {
         Objects.requireNonNull(path, "path");
@@ -119,6 +148,10 @@ public final class NamedPipe {
     /**
      * Creates a {@code rw-------} FIFO named {@code fifo} inside a fresh private ({@code rwx------})
      * temporary folder; {@link #deleteIfExists()} removes both.
+     *
+     * @return a handle to the new FIFO
+     * @throws IOException if the temporary folder or the FIFO cannot be created
+     * @throws UnsupportedOperationException without native POSIX support (Windows)
      */
     public static NamedPipe createTemp() throws IOException {
         Path directory = FifoLifecycle.createPrivateTempDirectory();
@@ -132,7 +165,11 @@ public final class NamedPipe {
         return new NamedPipe(fifo, directory);
     }
 
-    /** @return the path of the FIFO */
+    /**
+     * Returns the path of the FIFO this handle refers to.
+     *
+     * @return the path of the FIFO
+     */
     public Path path() {
         return path;
     }
@@ -143,6 +180,9 @@ public final class NamedPipe {
      *
      * @return {@code true} if a FIFO was deleted, {@code false} if nothing was there
      * @throws NotAFifoException if {@code path} is something else (which is left in place)
+     * @throws IOException if another I/O error occurs, for example {@link AccessDeniedException}
+     *     if the folder holding the FIFO is not writable
+     * @throws UnsupportedOperationException without native POSIX support (Windows)
      */
     public boolean deleteIfExists() throws IOException {
         boolean deleted = FifoLifecycle.deleteIfExists(path.toString());
@@ -152,7 +192,11 @@ public final class NamedPipe {
         return deleted;
     }
 
-    /** {@link #lines(ReadOptions)} with {@link ReadOptions#defaults()}. */
+    /**
+     * {@link #lines(ReadOptions)} with {@link ReadOptions#defaults()}.
+     *
+     * @return a cold Flux of the lines written into the FIFO
+     */
     public Flux<String> lines() {
         return lines(ReadOptions.defaults());
     }
@@ -192,13 +236,22 @@ public final class NamedPipe {
      * {@link IllegalStateException} for {@code Schedulers.immediate()},
      * {@link UnsupportedOperationException} without native POSIX support (or, on JDK 24+, when
      * native access is denied: its message names the {@code --enable-native-access} flag).
+     *
+     * @param options how to decode, frame and schedule the reads
+     * @return a cold Flux of the lines written into the FIFO
      */
     public Flux<String> lines(ReadOptions options) {
         Objects.requireNonNull(options, "options");
         return new FifoLinesFlux(path.toString(), options);
     }
 
-    /** {@link #writeLines(Publisher, WriteOptions)} with {@link WriteOptions#defaults()}. */
+    /**
+     * {@link #writeLines(Publisher, WriteOptions)} with {@link WriteOptions#defaults()}.
+     *
+     * @param lines the lines to write, without terminators
+     * @return a cold Mono that completes once every line was handed to the pipe and the
+     *     descriptor closed
+     */
     public Mono<Void> writeLines(Publisher<String> lines) {
         return writeLines(lines, WriteOptions.defaults());
     }
@@ -229,6 +282,12 @@ public final class NamedPipe {
      * encode, the path errors of {@link #lines(ReadOptions)} (including
      * {@link IllegalStateException} for {@code Schedulers.immediate()}), and upstream errors
      * (after the descriptor is closed).
+     *
+     * @param lines the lines to write, without terminators; none may contain {@code \n} or
+     *     {@code \r}
+     * @param options how to encode, open and schedule the writes
+     * @return a cold Mono that completes once every line was handed to the pipe and the
+     *     descriptor closed
      */
     public Mono<Void> writeLines(Publisher<String> lines, WriteOptions options) {
         Objects.requireNonNull(lines, "lines");
@@ -236,7 +295,11 @@ public final class NamedPipe {
         return new FifoWriteMono(Flux.from(lines), path.toString(), options);
     }
 
-    /** {@link #sink(WriteOptions)} with {@link WriteOptions#defaults()}. */
+    /**
+     * {@link #sink(WriteOptions)} with {@link WriteOptions#defaults()}.
+     *
+     * @return a new sink, whose FIFO is being opened
+     */
     public FifoSink sink() {
         return sink(WriteOptions.defaults());
     }
@@ -246,6 +309,8 @@ public final class NamedPipe {
      * {@link WriteOptions#bufferSize(int)}) and written by {@link #writeLines}, which is
      * subscribed at once: the FIFO is opened now, on the options' scheduler.
      *
+     * @param options how to encode, open and schedule the writes, and the capacity of the queue
+     * @return a new sink, whose FIFO is being opened
      * @throws IllegalStateException if the options' scheduler is {@code Schedulers.immediate()}
      */
     public FifoSink sink(WriteOptions options) {

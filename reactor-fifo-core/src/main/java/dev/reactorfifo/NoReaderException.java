@@ -11,7 +11,11 @@ public class NoReaderException extends IOException {
 
     private static final long serialVersionUID = 1L;
 
-    /** @param message what had no reader, naming the path */
+    /**
+     * Creates an exception for a FIFO whose write end could not be opened because nobody reads it.
+     *
+     * @param message what had no reader, naming the path
+     */
     public NoReaderException(String message) {
         super(message);
     }

@@ -14,6 +14,8 @@ public class NotAFifoException extends FileSystemException {
     private static final long serialVersionUID = 1L;
 
     /**
+     * Creates an exception for a path that is not a FIFO.
+     *
      * @param file the path that is not a FIFO
      * @param reason what the path is instead, for example {@code "is a regular file"}
      */

@@ -45,6 +45,8 @@ public final class ReadOptions {
     }
 
     /**
+     * Returns the default options.
+     *
      * @return UTF-8, lines of at most 1 MiB, malformed input replaced by U+FFFD, complete at the
      *     writers' EOF, on {@link Schedulers#boundedElastic()}, 64 KiB reads
      */
@@ -57,6 +59,8 @@ public final class ReadOptions {
      * {@code \r}, so only charsets that encode ASCII as single ASCII bytes are accepted (UTF-8,
      * US-ASCII, ISO-8859-x, windows-125x...).
      *
+     * @param charset the charset to decode with; it must encode ASCII as single ASCII bytes
+     * @return a copy of these options with this charset
      * @throws IllegalArgumentException for a charset that is not ASCII-compatible (UTF-16, UTF-32)
      */
     public ReadOptions charset(Charset charset) {
@@ -69,6 +73,9 @@ public final class ReadOptions {
      * with {@link LineTooLongException} as soon as the limit is passed; no more than the limit is
      * ever buffered.
      *
+     * @param bytes the longest line in bytes, at least 1 (default
+     *     {@link #DEFAULT_MAX_LINE_LENGTH})
+     * @return a copy of these options with this limit
      * @throws IllegalArgumentException if {@code bytes < 1}
      */
     public ReadOptions maxLineLength(int bytes) {
@@ -83,6 +90,8 @@ public final class ReadOptions {
      * (the default) yields U+FFFD for them, {@link CodingErrorAction#REPORT} fails the Flux with a
      * {@link MalformedLineException} naming the path and the line number.
      *
+     * @param action {@link CodingErrorAction#REPLACE} or {@link CodingErrorAction#REPORT}
+     * @return a copy of these options with this action
      * @throws IllegalArgumentException for {@link CodingErrorAction#IGNORE}, which would drop
      *     input silently
      */
@@ -98,6 +107,9 @@ public final class ReadOptions {
      * {@code false} (the default): complete when the last writer closes. {@code true}: keep
      * reading across successive writers until cancelled, like {@code tail -f}; the unterminated
      * fragment a writer leaves at its EOF is emitted as a line of its own.
+     *
+     * @param follow whether to keep reading across successive writers until cancelled
+     * @return a copy of these options with this mode
      */
     public ReadOptions follow(boolean follow) {
         return new ReadOptions(charset, maxLineLength, malformedInput, follow, scheduler, readBufferSize);
@@ -112,6 +124,10 @@ public final class ReadOptions {
      * {@link Schedulers#immediate()} fails the subscription with {@link IllegalStateException}
      * before anything is opened: it would run the reads on the subscribing thread and on the
      * poller's.
+     *
+     * @param scheduler the scheduler to open and read the FIFO and to signal the subscriber on;
+     *     any but {@link Schedulers#immediate()}
+     * @return a copy of these options with this scheduler
      */
     public ReadOptions scheduler(Scheduler scheduler) {
         Objects.requireNonNull(scheduler, "scheduler");
@@ -123,6 +139,9 @@ public final class ReadOptions {
      * as a read's lines are being emitted, so an idle reader holds none; a reader that has lines
      * of a read left but no demand for them keeps that read's bytes until it is asked for more.
      *
+     * @param bytes the size of one read, from 512 bytes to 16 MiB inclusive (default
+     *     {@link #DEFAULT_READ_BUFFER_SIZE})
+     * @return a copy of these options with this read size
      * @throws IllegalArgumentException if {@code bytes} is not between 512 and 16 MiB
      */
     public ReadOptions readBufferSize(int bytes) {
@@ -132,32 +151,60 @@ public final class ReadOptions {
         return new ReadOptions(charset, maxLineLength, malformedInput, follow, scheduler, bytes);
     }
 
-    /** @return the charset lines are decoded with */
+    /**
+     * Returns the charset lines are decoded with, UTF-8 by default.
+     *
+     * @return the charset lines are decoded with
+     */
     public Charset charset() {
         return charset;
     }
 
-    /** @return the longest accepted line in bytes */
+    /**
+     * Returns the longest line accepted, in bytes without its terminator:
+     * {@link #DEFAULT_MAX_LINE_LENGTH} by default.
+     *
+     * @return the longest accepted line in bytes
+     */
     public int maxLineLength() {
         return maxLineLength;
     }
 
-    /** @return {@link CodingErrorAction#REPLACE} or {@link CodingErrorAction#REPORT} */
+    /**
+     * Returns what is done with bytes that are invalid in the charset:
+     * {@link CodingErrorAction#REPLACE} by default.
+     *
+     * @return {@link CodingErrorAction#REPLACE} or {@link CodingErrorAction#REPORT}
+     */
     public CodingErrorAction malformedInput() {
         return malformedInput;
     }
 
-    /** @return whether reading continues across successive writers */
+    /**
+     * Returns whether reading continues across successive writers instead of completing when the
+     * last writer closes: {@code false} by default.
+     *
+     * @return whether reading continues across successive writers
+     */
     public boolean follow() {
         return follow;
     }
 
-    /** @return the scheduler set, or {@link Schedulers#boundedElastic()} */
+    /**
+     * Returns the scheduler whose threads open and read the FIFO and call the subscriber.
+     *
+     * @return the scheduler set, or {@link Schedulers#boundedElastic()}
+     */
     public Scheduler scheduler() {
         return scheduler != null ? scheduler : Schedulers.boundedElastic();
     }
 
-    /** @return the size of one read in bytes */
+    /**
+     * Returns how many bytes one {@code read(2)} asks for: {@link #DEFAULT_READ_BUFFER_SIZE} by
+     * default.
+     *
+     * @return the size of one read in bytes
+     */
     public int readBufferSize() {
         return readBufferSize;
     }

@@ -13,6 +13,8 @@ public class UnsafeFifoException extends FileSystemException {
     private static final long serialVersionUID = 1L;
 
     /**
+     * Creates an exception for a FIFO that must not be reused.
+     *
      * @param file the FIFO that was refused
      * @param reason why it is not safe to reuse
      */

@@ -36,6 +36,8 @@ public final class WriteOptions {
     }
 
     /**
+     * Returns the default options.
+     *
      * @return UTF-8, wait for a reader, atomic lines, a 256-line sink queue, on
      *     {@link Schedulers#boundedElastic()}
      */
@@ -47,6 +49,8 @@ public final class WriteOptions {
      * The charset lines are encoded with. A character it cannot encode fails the write (never a
      * silent {@code ?}).
      *
+     * @param charset the charset to encode with; it must encode ASCII as single ASCII bytes
+     * @return a copy of these options with this charset
      * @throws IllegalArgumentException for a charset that is not ASCII-compatible (UTF-16, UTF-32)
      */
     public WriteOptions charset(Charset charset) {
@@ -58,6 +62,9 @@ public final class WriteOptions {
      * {@code true} (the default): wait until some process opens the FIFO for reading, retrying the
      * non-blocking open with a short bounded backoff (a reader is noticed within about 10 ms).
      * {@code false}: fail at once with {@link NoReaderException} when nobody reads.
+     *
+     * @param await whether opening waits for a reader rather than failing at once
+     * @return a copy of these options with this mode
      */
     public WriteOptions awaitReader(boolean await) {
         return new WriteOptions(charset, await, atomicLines, bufferSize, scheduler);
@@ -69,6 +76,10 @@ public final class WriteOptions {
      * several writer processes sharing the FIFO never tear each other's lines. A single line longer
      * than {@code PIPE_BUF} is still written whole and in order, but not atomically.
      * {@code false}: batches of up to 64 KiB, faster for a FIFO with a single writer.
+     *
+     * @param atomic whether every {@code write(2)} carries whole lines and at most
+     *     {@code PIPE_BUF} bytes
+     * @return a copy of these options with this mode
      */
     public WriteOptions atomicLines(boolean atomic) {
         return new WriteOptions(charset, awaitReader, atomic, bufferSize, scheduler);
@@ -79,6 +90,9 @@ public final class WriteOptions {
      * {@code FAIL_OVERFLOW} when it is full. Not used by {@code writeLines}, which requests from
      * its upstream only as fast as the pipe accepts bytes.
      *
+     * @param lines the capacity of the queue in lines, at least 1 (default
+     *     {@link #DEFAULT_BUFFER_SIZE})
+     * @return a copy of these options with this capacity
      * @throws IllegalArgumentException if {@code lines < 1}
      */
     public WriteOptions bufferSize(int lines) {
@@ -95,33 +109,60 @@ public final class WriteOptions {
      * Waiting for a reader (a timer) or for room in the pipe (the shared poller thread) holds none
      * of its threads. {@link Schedulers#immediate()} fails the write with
      * {@link IllegalStateException} before anything is opened.
+     *
+     * @param scheduler the scheduler to open the FIFO and write on; any but
+     *     {@link Schedulers#immediate()}
+     * @return a copy of these options with this scheduler
      */
     public WriteOptions scheduler(Scheduler scheduler) {
         Objects.requireNonNull(scheduler, "scheduler");
         return new WriteOptions(charset, awaitReader, atomicLines, bufferSize, scheduler);
     }
 
-    /** @return the charset lines are encoded with */
+    /**
+     * Returns the charset lines are encoded with, UTF-8 by default.
+     *
+     * @return the charset lines are encoded with
+     */
     public Charset charset() {
         return charset;
     }
 
-    /** @return whether opening waits for a reader */
+    /**
+     * Returns whether opening the FIFO waits for a reader rather than failing with
+     * {@link NoReaderException}: {@code true} by default.
+     *
+     * @return whether opening waits for a reader
+     */
     public boolean awaitReader() {
         return awaitReader;
     }
 
-    /** @return whether writes are capped at {@code PIPE_BUF} bytes of whole lines */
+    /**
+     * Returns whether every {@code write(2)} carries whole lines and at most {@code PIPE_BUF}
+     * bytes: {@code true} by default.
+     *
+     * @return whether writes are capped at {@code PIPE_BUF} bytes of whole lines
+     */
     public boolean atomicLines() {
         return atomicLines;
     }
 
-    /** @return a {@link FifoSink}'s queue capacity in lines */
+    /**
+     * Returns the capacity of a {@link FifoSink}'s queue in lines: {@link #DEFAULT_BUFFER_SIZE} by
+     * default.
+     *
+     * @return a {@link FifoSink}'s queue capacity in lines
+     */
     public int bufferSize() {
         return bufferSize;
     }
 
-    /** @return the scheduler set, or {@link Schedulers#boundedElastic()} */
+    /**
+     * Returns the scheduler whose threads open the FIFO and write while lines keep coming.
+     *
+     * @return the scheduler set, or {@link Schedulers#boundedElastic()}
+     */
     public Scheduler scheduler() {
         return scheduler != null ? scheduler : Schedulers.boundedElastic();
     }
