@@ -42,8 +42,11 @@ public final class BoundedFifoSink implements FifoSink {
     private volatile int emitting;
     private static final AtomicIntegerFieldUpdater<BoundedFifoSink> EMITTING =
             AtomicIntegerFieldUpdater.newUpdater(BoundedFifoSink.class, "emitting");
-    /** Lines accepted; written by the serialised emitter only. */
-    private volatile long accepted;
+    /**
+     * Lines accepted; written by the serialised emitter only, read for the counts in messages
+     * (plain: a fence per line is too dear on the emitting path for a figure in an error message).
+     */
+    private long accepted;
     private volatile boolean terminated;
     private volatile boolean cancelled;
     /** The writer ended, with or without an error. */

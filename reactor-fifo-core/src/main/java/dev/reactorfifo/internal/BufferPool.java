@@ -5,73 +5,71 @@ import java.util.ArrayDeque;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The buffers drains borrow for as long as they read or write, so that an idle subscription holds
- * none: a direct buffer for {@code read(2)}/{@code write(2)} (jnr copies a heap array whole on
- * every call) and a heap array for the framer, which scans and decodes bytes in the heap.
+ * The buffers of one size that drains borrow for as long as they read or write, so that an idle
+ * subscription holds none: direct buffers for {@code read(2)}/{@code write(2)} (jnr copies a heap
+ * array whole on every call) and heap arrays for the framer, which scans and decodes bytes in the
+ * heap. A subscription looks its pool up once ({@link #ofSize}); borrowing and giving back is
+ * then a short uncontended lock.
  *
- * <p>Per size, at most as many buffers are kept as the default scheduler runs threads at once
- * ({@code boundedElastic()}: 10 per CPU), and at most {@value #MAX_POOLED_BYTES_PER_SIZE} bytes;
- * a buffer given back beyond that is left to the garbage collector. So the pool's footprint
- * depends on the number of threads that drain at the same moment, never on the number of FIFOs.
- * Thread-safe; a short lock per borrow and give-back (uncontended at one drain per FIFO wake-up).
+ * <p>At most as many buffers of a size are kept as the default scheduler runs threads at once
+ * ({@code boundedElastic()}: 10 per CPU), and at most {@value #MAX_POOLED_BYTES} bytes of them; a
+ * buffer given back beyond that is left to the garbage collector. So the pools' footprint depends
+ * on how many threads drain at the same moment, never on the number of FIFOs.
  */
 final class BufferPool {
 
-    static final int MAX_POOLED_BYTES_PER_SIZE = 4 << 20;
-    private static final int MAX_POOLED_PER_SIZE = 10 * Runtime.getRuntime().availableProcessors();
+    static final int MAX_POOLED_BYTES = 4 << 20;
+    private static final int MAX_POOLED = 10 * Runtime.getRuntime().availableProcessors();
+    private static final ConcurrentHashMap<Integer, BufferPool> POOLS = new ConcurrentHashMap<>();
 
-    private static final ConcurrentHashMap<Integer, ArrayDeque<ByteBuffer>> DIRECT = new ConcurrentHashMap<>();
-    private static final ConcurrentHashMap<Integer, ArrayDeque<byte[]>> ARRAYS = new ConcurrentHashMap<>();
+    private final int size;
+    private final int limit;
+    private final ArrayDeque<ByteBuffer> direct = new ArrayDeque<>();
+    private final ArrayDeque<byte[]> arrays = new ArrayDeque<>();
 
-    private BufferPool() {
+    private BufferPool(int size) {
+        this.size = size;
+        this.limit = Math.max(1, Math.min(MAX_POOLED, MAX_POOLED_BYTES / size));
     }
 
-    /** @return a direct buffer of {@code capacity} bytes, position 0, limit at capacity */
-    static ByteBuffer borrowDirect(int capacity) {
-        ArrayDeque<ByteBuffer> pool = DIRECT.computeIfAbsent(capacity, c -> new ArrayDeque<>());
+    /** @return the pool of buffers of {@code size} bytes */
+    static BufferPool ofSize(int size) {
+        return POOLS.computeIfAbsent(size, BufferPool::new);
+    }
+
+    /** @return a direct buffer of this pool's size, position 0, limit at capacity */
+    ByteBuffer borrowDirect() {
         ByteBuffer b;
-        synchronized (pool) {
-            b = pool.pollLast();
+        synchronized (direct) {
+            b = direct.pollLast();
         }
-        return b != null ? b.clear() : ByteBuffer.allocateDirect(capacity);
+        return b != null ? b.clear() : ByteBuffer.allocateDirect(size);
     }
 
     /** Gives back a buffer from {@link #borrowDirect}; the caller must not use it any more. */
-    static void giveBack(ByteBuffer buffer) {
-        int capacity = buffer.capacity();
-        ArrayDeque<ByteBuffer> pool = DIRECT.get(capacity);
-        if (pool != null) {
-            synchronized (pool) {
-                if (pool.size() < limit(capacity)) {
-                    pool.addLast(buffer);
-                }
+    void giveBack(ByteBuffer buffer) {
+        synchronized (direct) {
+            if (direct.size() < limit) {
+                direct.addLast(buffer);
             }
         }
     }
 
-    /** @return a heap array of {@code length} bytes, with anything in it */
-    static byte[] borrowArray(int length) {
-        ArrayDeque<byte[]> pool = ARRAYS.computeIfAbsent(length, c -> new ArrayDeque<>());
+    /** @return a heap array of this pool's size, with anything in it */
+    byte[] borrowArray() {
         byte[] a;
-        synchronized (pool) {
-            a = pool.pollLast();
+        synchronized (arrays) {
+            a = arrays.pollLast();
         }
-        return a != null ? a : new byte[length];
+        return a != null ? a : new byte[size];
     }
 
     /** Gives back an array from {@link #borrowArray}; the caller must not use it any more. */
-    static void giveBack(byte[] array) {
-        ArrayDeque<byte[]> pool = ARRAYS.get(array.length);
-        if (pool != null) {
-            synchronized (pool) {
-                if (pool.size() < limit(array.length)) {
-                    pool.addLast(array);
-                }
+    void giveBack(byte[] array) {
+        synchronized (arrays) {
+            if (arrays.size() < limit) {
+                arrays.addLast(array);
             }
         }
-    }
-
-    private static int limit(int size) {
-        return Math.max(1, Math.min(MAX_POOLED_PER_SIZE, MAX_POOLED_BYTES_PER_SIZE / size));
     }
 }

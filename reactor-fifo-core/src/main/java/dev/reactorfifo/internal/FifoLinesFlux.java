@@ -56,6 +56,7 @@ public final class FifoLinesFlux extends Flux<String> {
         private final String path;
         private final ReadOptions options;
         private final LineFramer framer;
+        private final BufferPool buffers;
 
         // owned by the WIP holder
         private @Nullable FifoReadEnd readEnd;
@@ -76,6 +77,7 @@ public final class FifoLinesFlux extends Flux<String> {
             this.path = path;
             this.options = options;
             this.framer = new LineFramer(options.charset(), options.malformedInput(), options.maxLineLength(), path);
+            this.buffers = BufferPool.ofSize(options.readBufferSize());
         }
 
         @Override
@@ -192,7 +194,7 @@ public final class FifoLinesFlux extends Flux<String> {
         private ByteBuffer readBuffer() {
             ByteBuffer b = readBuffer;
             if (b == null) {
-                b = BufferPool.borrowDirect(options.readBufferSize());
+                b = buffers.borrowDirect();
                 readBuffer = b;
             }
             return b;
@@ -202,7 +204,7 @@ public final class FifoLinesFlux extends Flux<String> {
         private void feed(ByteBuffer buffer, int n) {
             byte[] c = chunk;
             if (c == null) {
-                c = BufferPool.borrowArray(options.readBufferSize());
+                c = buffers.borrowArray();
                 chunk = c;
             }
             buffer.get(0, c, 0, n);
@@ -214,12 +216,12 @@ public final class FifoLinesFlux extends Flux<String> {
             ByteBuffer b = readBuffer;
             if (b != null) {
                 readBuffer = null;
-                BufferPool.giveBack(b);
+                buffers.giveBack(b);
             }
             byte[] c = chunk;
             if (c != null && (isDone() || framer.isChunkConsumed())) {
                 chunk = null;
-                BufferPool.giveBack(c);
+                buffers.giveBack(c);
             }
         }
 

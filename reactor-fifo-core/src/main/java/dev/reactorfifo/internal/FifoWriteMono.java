@@ -37,6 +37,7 @@ public final class FifoWriteMono extends Mono<Void> {
     private static final int LIMIT = PREFETCH - (PREFETCH >> 2);
     /** Bytes staged before writing: a default pipe's capacity, so a reader finds whole pipe-fulls. */
     static final int BATCH_CAPACITY = 1 << 16;
+    private static final BufferPool BATCH_BUFFERS = BufferPool.ofSize(BATCH_CAPACITY);
 
     private final Flux<String> source;
     private final String path;
@@ -233,7 +234,7 @@ public final class FifoWriteMono extends Mono<Void> {
             } finally {
                 LineBatcher b = batch;
                 if (b != null && b.hasBuffer() && b.isEmpty() && oversize == null) {
-                    BufferPool.giveBack(b.takeBack()); // idle: hold no buffer
+                    BATCH_BUFFERS.giveBack(b.takeBack()); // idle: hold no buffer
                 }
             }
         }
@@ -271,7 +272,7 @@ public final class FifoWriteMono extends Mono<Void> {
             }
             LineBatcher staged = batch;
             if (!staged.hasBuffer()) {
-                staged.lend(BufferPool.borrowDirect(staged.capacity()));
+                staged.lend(BATCH_BUFFERS.borrowDirect());
             }
             // a write that had to wait for room is finished before anything else; lines staged
             // for a deferred flush stay staged
@@ -432,21 +433,28 @@ public final class FifoWriteMono extends Mono<Void> {
         }
 
         /**
-         * The upstream has nothing more for the moment: write what is staged, unless this is a
-         * line's emitting thread and the reader has not read what was written before. Then the
+         * The upstream has nothing more for the moment: write what is staged, unless the reader
+         * has not read what was written before (on an emitting thread, or on the scheduler after
+         * the poller reported room while a producer keeps emitting). Then the
          * reader is busy with bytes already in the pipe, writing now gains it nothing, and the
          * staged lines wait for one deferred flush on the scheduler, which every line emitted
-         * meanwhile joins: a burst from one thread becomes few large writes. When the pipe is
-         * empty the reader is waiting, and the lines go out at once: a lone line or a reply is
-         * never held back. The choice rests on the pipe's state, asked once per batch with
-         * {@code FIONREAD}, not on a clock, so it holds on hosts with fast and slow wake-ups alike.
+         * meanwhile joins (a batch that fills up is written at once by whoever fills it): a burst
+         * from one thread becomes few large writes, one scheduler hand-off per batch rather than
+         * per line. When the pipe is empty the reader is waiting, and the lines go out at once: a
+         * lone line or a reply is never held back. The choice rests on the pipe's state, asked
+         * once per batch with {@code FIONREAD}, not on a clock, so it holds on hosts with fast and
+         * slow wake-ups alike. (A deferred flush that waited for the producer to pause, by
+         * rescheduling itself while lines kept coming, was tried and measured: on two cores it
+         * took the CPU from the producer and the reader, and batches got smaller, not larger.)
          */
         private void flushOrDefer(FifoWriteEnd end) throws Exception {
             LineBatcher b = batch;
-            if (b.isEmpty()) {
+            // full segments go out now, on whichever thread: each is a whole write of its own
+            // (PIPE_BUF for atomic lines), and only the open one, still filling, may wait
+            if (!writeSealedSegments(end) || b.isEmpty()) {
                 return;
             }
-            if (!isInline() || flushRequested) {
+            if (flushRequested) {
                 flushRequested = false;
                 flush(end);
                 return;
@@ -459,14 +467,22 @@ public final class FifoWriteMono extends Mono<Void> {
                 return;
             }
             flushScheduled = true;
-            try {
-                scheduler().schedule(this::deferredFlush);
-            } catch (java.util.concurrent.RejectedExecutionException e) {
+            if (!scheduleDeferredFlush()) {
                 flushScheduled = false;
                 flush(end); // no deferred flush possible: write now rather than hold lines back
             }
         }
 
+        private boolean scheduleDeferredFlush() {
+            try {
+                scheduler().schedule(this::deferredFlush);
+                return true;
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                return false;
+            }
+        }
+
+        /** On the scheduler: whoever drains next writes the staged lines, this thread if nobody does. */
         private void deferredFlush() {
             flushScheduled = false;
             flushRequested = true;
