@@ -35,7 +35,8 @@ import reactor.core.scheduler.Schedulers;
  *     .subscribe(System.out::println);
  * }</pre>
  *
- * <p>Linux is the primary target; macOS works where POSIX allows. On Windows, whose named pipes
+ * <p>Linux is the target and the only system tested; macOS should work where POSIX allows (the
+ * poll(2) poller finds an EOF its {@code poll} may not report) but is untested. On Windows, whose named pipes
  * are a different thing, every method that touches the file system throws
  * {@link UnsupportedOperationException}.
  *
@@ -263,13 +264,13 @@ public final class NamedPipe {
      * <p><b>Threads.</b> Opening and writing while lines keep coming run on
      * {@code options.scheduler()}; no system call of the library blocks. Waiting for a reader
      * (a non-blocking open retried on a timer) or for room in the pipe (the shared poller thread)
-     * holds no thread of that scheduler. A line that arrives after the writer has been idle is
-     * written at once by the thread that emitted it, with a non-blocking {@code write(2)} that
-     * never waits (a full pipe hands the rest to the scheduler): that saves a thread wake-up per
-     * line for request-response traffic. Lines already available are coalesced into one
-     * {@code write(2)}; when the upstream has nothing more for the moment the batch is written at
-     * once, so a lone line is never held back. Lines are requested only as fast as the pipe
-     * accepts them: a slow reader slows the upstream.
+     * holds no thread of that scheduler. Whoever emits a line writes it when no other thread is
+     * writing, with a non-blocking {@code write(2)} that never waits (a full pipe arms the poller
+     * and the rest continues on the scheduler): a lone line or a reply reaches the pipe without a
+     * thread wake-up. Lines emitted while a write is in flight join the next one; while the reader
+     * has not read what was written before, lines are staged and written together by one deferred
+     * flush on the scheduler, so a burst becomes few large writes; a lone line is never held back.
+     * Lines are requested only as fast as the pipe accepts them: a slow reader slows the upstream.
      *
      * <p><b>Completion.</b> The Mono completes after the upstream completed, every line was
      * handed to the pipe and the descriptor closed. Handed to the pipe is not read by anyone.

@@ -4,14 +4,18 @@
  *
  * <p>Layers, each knowing only the one below it:
  * <ul>
- *   <li>publishers ({@code FifoLinesFlux}, {@code FifoWriteMono}, {@code BoundedFifoSink}):
- *       demand, cancellation, batch emission, scheduler hand-off; no system calls;</li>
- *   <li>codec ({@code LineFramer}, {@code LineEncoder}, {@code Terminators}): pure byte and line
- *       work, testable without any FIFO;</li>
- *   <li>transport ({@code FifoReadEnd}, {@code FifoWriteEnd}, {@code WakeablePoller}): one open
- *       descriptor, waiting in {@code poll(2)} next to a wake-up pipe so that any wait can be
- *       cancelled from another thread;</li>
- *   <li>posix ({@code Posix}, {@code Errno}): the only classes that call jnr-posix or jnr-ffi.</li>
+ *   <li>publishers ({@code FifoLinesFlux}, {@code FifoWriteMono}, {@code BoundedFifoSink}, and
+ *       their drain loop {@code FifoDrain}): demand, cancellation, batch emission, scheduler
+ *       hand-off; no system calls;</li>
+ *   <li>codec ({@code LineFramer}, {@code LineEncoder}, {@code LineBatcher}, {@code Terminators},
+ *       {@code AsciiCompatibleCharsets}): pure byte and line work, testable without any FIFO;</li>
+ *   <li>transport ({@code FifoReadEnd}, {@code FifoWriteEnd}: one non-blocking descriptor;
+ *       {@code Waiter}: a subscription's one-shot interest in it; {@code Poller},
+ *       {@code EpollPoller}, {@code PollPoller}: the one thread that waits for every FIFO;
+ *       {@code BufferPool}; {@code FifoLifecycle}, {@code Errors}, {@code FileStatus}): waits
+ *       that hold no thread and can be cancelled from any thread;</li>
+ *   <li>posix ({@code Posix}): the only class that calls jnr-posix or jnr-ffi; it hands out
+ *       {@code int}s, {@code ByteBuffer}s and {@code FileStatus}, no jnr type.</li>
  * </ul>
  */
 @NullMarked
