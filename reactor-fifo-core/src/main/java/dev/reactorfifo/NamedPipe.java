@@ -53,21 +53,29 @@ public final class NamedPipe {
     private final Path path;
     /** The private folder {@link #createTemp()} made around the FIFO, removed with it. */
     private final @Nullable Path ownedDirectory;
+    /**
+     * The FIFO at the path was made or checked by this library: opens refuse a symbolic link
+     * there ({@code O_NOFOLLOW}), so the FIFO checked is the one used.
+     */
+    private final boolean checked;
 
-    private NamedPipe(Path path, @Nullable Path ownedDirectory) {
+    private NamedPipe(Path path, @Nullable Path ownedDirectory, boolean checked) {
         this.path = path;
         this.ownedDirectory = ownedDirectory;
+        this.checked = checked;
     }
 
     /**
      * A handle to a FIFO that is expected to exist at {@code path}. No I/O: a missing path or a
-     * path that is not a FIFO is reported when the pipe is read or written.
+     * path that is not a FIFO is reported when the pipe is read or written. A symbolic link at
+     * {@code path} is followed, as the caller chose that path; the pipes that {@link #create},
+     * {@link #createIfAbsent} and {@link #createTemp()} return never follow one.
      *
      * @param path the path of the FIFO
      * @return a handle to the FIFO at {@code path}
      */
     public static NamedPipe of(Path path) {
-        return new NamedPipe(Objects.requireNonNull(path, "path"), null);
+        return new NamedPipe(Objects.requireNonNull(path, "path"), null, false);
     }
 
     /**
@@ -102,7 +110,7 @@ public final class NamedPipe {
         Objects.requireNonNull(path, "path");
         Objects.requireNonNull(permissions, "permissions");
         FifoLifecycle.create(path.toString(), FifoLifecycle.mode(permissions));
-        return new NamedPipe(path, null);
+        return new NamedPipe(path, null, true);
     }
 
     /**
@@ -133,7 +141,9 @@ public final class NamedPipe {
      * @return a handle to the new or reused FIFO
      * @throws NotAFifoException if something other than a FIFO exists at {@code path}
      * @throws UnsafeFifoException if the existing FIFO belongs to another user or is more widely
-     *     accessible than requested
+     *     accessible than requested, or if a symbolic link is at {@code path} (it could point at one
+     *     of this user's other FIFOs); the pipe returned opens with {@code O_NOFOLLOW}, so a link
+     *     swapped in later is refused too, not followed
      * @throws IOException if the FIFO cannot be created or checked, for example
      *     {@link NoSuchFileException} if the parent folder does not exist or
      *     {@link AccessDeniedException} if it is not writable
@@ -143,7 +153,7 @@ public final class NamedPipe {
         Objects.requireNonNull(path, "path");
         Objects.requireNonNull(permissions, "permissions");
         FifoLifecycle.createIfAbsent(path.toString(), FifoLifecycle.mode(permissions));
-        return new NamedPipe(path, null);
+        return new NamedPipe(path, null, true);
     }
 
     /**
@@ -163,7 +173,7 @@ public final class NamedPipe {
             FifoLifecycle.deleteDirectoryQuietly(directory, e);
             throw e;
         }
-        return new NamedPipe(fifo, directory);
+        return new NamedPipe(fifo, directory, true);
     }
 
     /**
@@ -243,7 +253,7 @@ public final class NamedPipe {
      */
     public Flux<String> lines(ReadOptions options) {
         Objects.requireNonNull(options, "options");
-        return new FifoLinesFlux(path.toString(), options);
+        return new FifoLinesFlux(path.toString(), options, checked);
     }
 
     /**
@@ -293,7 +303,7 @@ public final class NamedPipe {
     public Mono<Void> writeLines(Publisher<String> lines, WriteOptions options) {
         Objects.requireNonNull(lines, "lines");
         Objects.requireNonNull(options, "options");
-        return new FifoWriteMono(Flux.from(lines), path.toString(), options);
+        return new FifoWriteMono(Flux.from(lines), path.toString(), options, checked);
     }
 
     /**
@@ -321,17 +331,17 @@ public final class NamedPipe {
                     + " work on the emitting thread and on the poller's; use boundedElastic() (the default),"
                     + " parallel() or single()");
         }
-        return new BoundedFifoSink(this, options);
+        return new BoundedFifoSink(path.toString(), options, checked);
     }
 
     @Override
     public boolean equals(@Nullable Object o) {
-        return o instanceof NamedPipe && ((NamedPipe) o).path.equals(path);
+        return o instanceof NamedPipe && ((NamedPipe) o).path.equals(path) && ((NamedPipe) o).checked == checked;
     }
 
     @Override
     public int hashCode() {
-        return path.hashCode();
+        return path.hashCode() * 31 + Boolean.hashCode(checked);
     }
 
     @Override

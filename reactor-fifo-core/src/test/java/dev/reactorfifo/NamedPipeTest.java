@@ -132,6 +132,48 @@ class NamedPipeTest {
         }
     }
 
+    /**
+     * A symbolic link planted where createIfAbsent would reuse a FIFO is refused, naming it, even
+     * when it points at one of this user's own FIFOs (which would pass every other check).
+     */
+    @Test
+    void createIfAbsentRefusesASymbolicLinkToOurOwnFifo() throws Exception {
+        Path victim = NamedPipe.create(dir.resolve("victim")).path();
+        Path planted = Files.createSymbolicLink(dir.resolve("planted"), victim);
+        assertThatThrownBy(() -> NamedPipe.createIfAbsent(planted))
+                .isInstanceOf(UnsafeFifoException.class)
+                .hasMessageContaining(planted.toString())
+                .hasMessageContaining("symbolic link");
+        assertThat(Files.isSymbolicLink(planted)).as("left in place").isTrue();
+    }
+
+    /**
+     * The pipe createIfAbsent returns opens with O_NOFOLLOW: a link swapped in after the check is
+     * refused, not followed; NamedPipe.of, whose caller chose the path, follows it (the control).
+     */
+    @Test
+    void aLinkSwappedInAfterTheCheckIsRefusedNotFollowed() throws Exception {
+        Path other = NamedPipe.create(dir.resolve("other")).path();
+        Path path = dir.resolve("checked");
+        NamedPipe checked = NamedPipe.createIfAbsent(path);
+        Files.delete(path);
+        Files.createSymbolicLink(path, other);
+        java.time.Duration wait = java.time.Duration.ofSeconds(10);
+        reactor.test.StepVerifier.create(checked.lines())
+                .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(UnsafeFifoException.class)
+                        .hasMessageContaining(path.toString()).hasMessageContaining("symbolic link"))
+                .verify(wait);
+        reactor.test.StepVerifier.create(checked.writeLines(reactor.core.publisher.Flux.just("x"),
+                        WriteOptions.defaults().awaitReader(false)))
+                .expectError(UnsafeFifoException.class)
+                .verify(wait);
+        // the control: a handle made with of() follows the link to the other FIFO (no reader there)
+        reactor.test.StepVerifier.create(NamedPipe.of(path).writeLines(reactor.core.publisher.Flux.just("x"),
+                        WriteOptions.defaults().awaitReader(false)))
+                .expectError(NoReaderException.class)
+                .verify(wait);
+    }
+
     @Test
     void deleteIfExistsDeletesOnlyFifos() throws Exception {
         NamedPipe pipe = NamedPipe.create(dir.resolve("p"));

@@ -2,7 +2,6 @@ package dev.reactorfifo.internal;
 
 import dev.reactorfifo.BrokenPipeException;
 import dev.reactorfifo.FifoSink;
-import dev.reactorfifo.NamedPipe;
 import dev.reactorfifo.WriteOptions;
 import java.nio.charset.CharacterCodingException;
 import java.util.Objects;
@@ -52,11 +51,12 @@ public final class BoundedFifoSink implements FifoSink {
     /** The writer ended, with or without an error. */
     private volatile boolean doneTerminated;
 
-    public BoundedFifoSink(NamedPipe pipe, WriteOptions options) {
-        this.path = pipe.path().toString();
+    /** @param noFollow refuse a symbolic link at {@code path} (a FIFO that createIfAbsent checked) */
+    public BoundedFifoSink(String path, WriteOptions options, boolean noFollow) {
+        this.path = path;
         this.encoder = new LineEncoder(options.charset(), path);
         this.queue = new ExactCapacityQueue<>(options.bufferSize());
-        this.writer = new FifoWriteMono.WriteSubscriber(new Outcome(), path, options, written);
+        this.writer = new FifoWriteMono.WriteSubscriber(new Outcome(), path, options, noFollow, written);
         writer.onSubscribe(new LineSource());
     }
 

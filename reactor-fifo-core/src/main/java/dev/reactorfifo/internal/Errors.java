@@ -1,6 +1,7 @@
 package dev.reactorfifo.internal;
 
 import dev.reactorfifo.NotAFifoException;
+import dev.reactorfifo.UnsafeFifoException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
@@ -40,7 +41,37 @@ public final class Errors {
      * @throws NoSuchFileException, AccessDeniedException, NotAFifoException
      */
     static void requireFifo(String path) throws FileSystemException {
-        requireFifo(path, Posix.stat(path), "stat");
+        requireFifo(path, false);
+    }
+
+    /**
+     * @param noFollow check the path itself ({@code lstat}): a symbolic link there is refused with
+     *     {@link UnsafeFifoException}, as a FIFO checked by {@code createIfAbsent} is not followed
+     */
+    static void requireFifo(String path, boolean noFollow) throws FileSystemException {
+        if (!noFollow) {
+            requireFifo(path, Posix.stat(path), "stat");
+            return;
+        }
+        FileStatus status = Posix.lstat(path);
+        if (!status.failed() && status.type() == FileStatus.Type.SYMBOLIC_LINK) {
+            throw symbolicLink(path);
+        }
+        requireFifo(path, status, "lstat");
+    }
+
+    /** @return the refusal of a symbolic link where a FIFO was checked */
+    static UnsafeFifoException symbolicLink(String path) {
+        return new UnsafeFifoException(path, "is a symbolic link; a FIFO that createIfAbsent checked is"
+                + " opened only through its own path, never through a link (which could point at another FIFO)");
+    }
+
+    /** @return the exception for an {@code open(2)} of {@code path} that failed with {@code errno} */
+    static FileSystemException openFailed(int errno, String path, boolean noFollow) {
+        if (noFollow && errno == Posix.ELOOP) {
+            return symbolicLink(path); // O_NOFOLLOW met a link swapped in after the check
+        }
+        return toException(errno, path, "open");
     }
 
     /** Fails unless {@code status}, of {@code path}, is a FIFO's. */

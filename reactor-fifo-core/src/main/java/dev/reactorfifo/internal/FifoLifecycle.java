@@ -39,7 +39,12 @@ public final class FifoLifecycle {
         }
         rc = Posix.chmod(path, mode);
         if (rc < 0) {
-            throw Errors.toException(-rc, path, "chmod");
+            IOException e = Errors.toException(-rc, path, "chmod");
+            int removed = Posix.unlink(path); // never leave a FIFO with the umask's permissions behind
+            if (removed < 0) {
+                e.addSuppressed(Errors.toException(-removed, path, "unlink"));
+            }
+            throw e;
         }
     }
 
@@ -49,7 +54,7 @@ public final class FifoLifecycle {
                 create(path, mode);
                 return;
             } catch (FileAlreadyExistsException exists) {
-                FileStatus stat = Posix.stat(path);
+                FileStatus stat = Posix.lstat(path); // the path itself: a link there is refused, not followed
                 if (stat.errno() == Posix.ENOENT && attempt < 3) {
                     continue; // deleted between mkfifo and stat: try to create it again
                 }
@@ -63,6 +68,9 @@ public final class FifoLifecycle {
     }
 
     private static void requireReusable(String path, FileStatus stat, int mode) throws FileSystemException {
+        if (stat.type() == FileStatus.Type.SYMBOLIC_LINK) {
+            throw Errors.symbolicLink(path);
+        }
         if (!stat.isFifo()) {
             throw new NotAFifoException(path, stat.describeType());
         }

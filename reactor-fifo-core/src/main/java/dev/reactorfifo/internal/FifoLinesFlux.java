@@ -29,10 +29,13 @@ public final class FifoLinesFlux extends Flux<String> {
 
     private final String path;
     private final ReadOptions options;
+    private final boolean noFollow;
 
-    public FifoLinesFlux(String path, ReadOptions options) {
+    /** @param noFollow refuse a symbolic link at {@code path} (a FIFO that createIfAbsent checked) */
+    public FifoLinesFlux(String path, ReadOptions options, boolean noFollow) {
         this.path = path;
         this.options = options;
+        this.noFollow = noFollow;
     }
 
     @Override
@@ -43,7 +46,7 @@ public final class FifoLinesFlux extends Flux<String> {
             Operators.error(actual, e);
             return;
         }
-        ReadSubscription subscription = new ReadSubscription(actual, path, options);
+        ReadSubscription subscription = new ReadSubscription(actual, path, options, noFollow);
         actual.onSubscribe(subscription);
         // open at once rather than on the first request: a bad path is reported even to a
         // subscriber that requests nothing yet (writeLines requests only once its own FIFO is open)
@@ -57,6 +60,7 @@ public final class FifoLinesFlux extends Flux<String> {
         private final ReadOptions options;
         private final LineFramer framer;
         private final BufferPool buffers;
+        private final boolean noFollow;
 
         // owned by the WIP holder
         private @Nullable FifoReadEnd readEnd;
@@ -71,13 +75,14 @@ public final class FifoLinesFlux extends Flux<String> {
         private static final AtomicLongFieldUpdater<ReadSubscription> REQUESTED =
                 AtomicLongFieldUpdater.newUpdater(ReadSubscription.class, "requested");
 
-        ReadSubscription(CoreSubscriber<? super String> actual, String path, ReadOptions options) {
+        ReadSubscription(CoreSubscriber<? super String> actual, String path, ReadOptions options, boolean noFollow) {
             super(options.scheduler());
             this.actual = actual;
             this.path = path;
             this.options = options;
             this.framer = new LineFramer(options.charset(), options.malformedInput(), options.maxLineLength(), path);
             this.buffers = BufferPool.ofSize(options.readBufferSize());
+            this.noFollow = noFollow;
         }
 
         @Override
@@ -114,7 +119,7 @@ public final class FifoLinesFlux extends Flux<String> {
                 if (w == null) {
                     return;
                 }
-                end = FifoReadEnd.open(path, w);
+                end = FifoReadEnd.open(path, noFollow, w);
                 readEnd = end;
             }
             long demand = requested;

@@ -19,6 +19,7 @@ final class FifoReadEnd implements AutoCloseable {
     static final int PENDING = Waiter.PENDING;
 
     private final String path;
+    private final boolean noFollow;
     private final Waiter waiter;
     private int fd;
     /**
@@ -34,8 +35,9 @@ final class FifoReadEnd implements AutoCloseable {
      */
     private boolean drained;
 
-    private FifoReadEnd(String path, Waiter waiter, int fd) {
+    private FifoReadEnd(String path, boolean noFollow, Waiter waiter, int fd) {
         this.path = path;
+        this.noFollow = noFollow;
         this.waiter = waiter;
         this.fd = fd;
     }
@@ -43,23 +45,24 @@ final class FifoReadEnd implements AutoCloseable {
     /**
      * Opens {@code path} for reading without waiting for a writer.
      *
+     * @param noFollow refuse a symbolic link at the path (lstat, {@code O_NOFOLLOW})
      * @throws java.nio.file.NoSuchFileException, java.nio.file.AccessDeniedException,
      *     NotAFifoException (decided on the opened descriptor too)
      */
-    static FifoReadEnd open(String path, Waiter waiter) throws IOException {
-        return new FifoReadEnd(path, waiter, openChecked(path));
+    static FifoReadEnd open(String path, boolean noFollow, Waiter waiter) throws IOException {
+        return new FifoReadEnd(path, noFollow, waiter, openChecked(path, noFollow));
     }
 
-    private static int openChecked(String path) throws IOException {
+    private static int openChecked(String path, boolean noFollow) throws IOException {
         // Check the path first, so a device or socket is never even opened; then check the descriptor,
         // so a path swapped between the two steps is caught as well.
-        Errors.requireFifo(path);
-        int fd = Posix.openForReading(path, false);
+        Errors.requireFifo(path, noFollow);
+        int fd = Posix.openForReading(path, noFollow);
         if (fd < 0) {
             if (-fd == Posix.ENXIO) {
-                Errors.requireFifo(path); // a socket swapped in: ENXIO whatever the flags
+                Errors.requireFifo(path, noFollow); // a socket swapped in: ENXIO whatever the flags
             }
-            throw Errors.toException(-fd, path, "open");
+            throw Errors.openFailed(-fd, path, noFollow);
         }
         Errors.requireFifoDescriptor(path, fd);
         return fd;
@@ -137,7 +140,7 @@ final class FifoReadEnd implements AutoCloseable {
      * @throws java.nio.file.NoSuchFileException if the path is gone
      */
     void reopen() throws IOException {
-        int next = openChecked(path);
+        int next = openChecked(path, noFollow);
         waiter.closeDescriptor(fd);
         fd = next;
         ready = false;

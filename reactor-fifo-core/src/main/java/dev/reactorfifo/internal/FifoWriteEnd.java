@@ -42,14 +42,17 @@ final class FifoWriteEnd implements AutoCloseable {
         private final String path;
         private final Waiter waiter;
         private final boolean awaitReader;
+        private final boolean noFollow;
         private int backoff = 1;
         private boolean checked;
         private int lastPause;
 
-        Opener(String path, Waiter waiter, boolean awaitReader) {
+        /** @param noFollow refuse a symbolic link at the path (lstat, {@code O_NOFOLLOW}) */
+        Opener(String path, Waiter waiter, boolean awaitReader, boolean noFollow) {
             this.path = path;
             this.waiter = waiter;
             this.awaitReader = awaitReader;
+            this.noFollow = noFollow;
         }
 
         /**
@@ -60,19 +63,19 @@ final class FifoWriteEnd implements AutoCloseable {
          */
         FifoWriteEnd tryOpen(java.util.function.BooleanSupplier giveUp) throws IOException {
             if (!checked) {
-                Errors.requireFifo(path);
+                Errors.requireFifo(path, noFollow);
                 checked = true;
             }
             for (;;) {
-                int fd = Posix.openForWriting(path, false);
+                int fd = Posix.openForWriting(path, noFollow);
                 if (fd >= 0) {
                     Errors.requireFifoDescriptor(path, fd);
                     return new FifoWriteEnd(path, waiter, fd);
                 }
                 if (-fd != Posix.ENXIO) {
-                    throw Errors.toException(-fd, path, "open");
+                    throw Errors.openFailed(-fd, path, noFollow);
                 }
-                Errors.requireFifo(path); // a Unix socket gives ENXIO too, whoever listens
+                Errors.requireFifo(path, noFollow); // a Unix socket gives ENXIO too, whoever listens
                 if (!awaitReader) {
                     throw new NoReaderException(path + ": no process has the FIFO open for reading");
                 }

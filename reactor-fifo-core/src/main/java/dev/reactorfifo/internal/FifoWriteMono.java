@@ -42,18 +42,14 @@ public final class FifoWriteMono extends Mono<Void> {
     private final Flux<String> source;
     private final String path;
     private final WriteOptions options;
-    private final @Nullable AtomicLong linesWrittenCounter;
+    private final boolean noFollow;
 
-    public FifoWriteMono(Flux<String> source, String path, WriteOptions options) {
-        this(source, path, options, null);
-    }
-
-    /** @param linesWrittenCounter if not null, counts the lines handed to the pipe as they are */
-    FifoWriteMono(Flux<String> source, String path, WriteOptions options, @Nullable AtomicLong linesWrittenCounter) {
+    /** @param noFollow refuse a symbolic link at {@code path} (a FIFO that createIfAbsent checked) */
+    public FifoWriteMono(Flux<String> source, String path, WriteOptions options, boolean noFollow) {
         this.source = source;
         this.path = path;
         this.options = options;
-        this.linesWrittenCounter = linesWrittenCounter;
+        this.noFollow = noFollow;
     }
 
     @Override
@@ -64,7 +60,7 @@ public final class FifoWriteMono extends Mono<Void> {
             Operators.error(actual, e);
             return;
         }
-        source.subscribe(new WriteSubscriber(actual, path, options, linesWrittenCounter));
+        source.subscribe(new WriteSubscriber(actual, path, options, noFollow, null));
     }
 
     /**
@@ -77,6 +73,7 @@ public final class FifoWriteMono extends Mono<Void> {
         private final String path;
         private final WriteOptions options;
         private final LineEncoder encoder;
+        private final boolean noFollow;
         private final @Nullable AtomicLong linesWrittenCounter;
 
         private @Nullable Subscription upstream;
@@ -111,13 +108,15 @@ public final class FifoWriteMono extends Mono<Void> {
         private volatile boolean upstreamDone;
         private @Nullable Throwable upstreamError;
 
-        WriteSubscriber(CoreSubscriber<? super Void> actual, String path, WriteOptions options,
+        /** @param linesWrittenCounter if not null, counts the lines handed to the pipe as they are */
+        WriteSubscriber(CoreSubscriber<? super Void> actual, String path, WriteOptions options, boolean noFollow,
                 @Nullable AtomicLong linesWrittenCounter) {
             super(options.scheduler());
             this.actual = actual;
             this.path = path;
             this.options = options;
             this.encoder = new LineEncoder(options.charset(), path);
+            this.noFollow = noFollow;
             this.linesWrittenCounter = linesWrittenCounter;
         }
 
@@ -252,7 +251,7 @@ public final class FifoWriteMono extends Mono<Void> {
                     if (w == null) {
                         return;
                     }
-                    o = new FifoWriteEnd.Opener(path, w, options.awaitReader());
+                    o = new FifoWriteEnd.Opener(path, w, options.awaitReader(), noFollow);
                     opener = o;
                 }
                 end = o.tryOpen(this::upstreamFailedWithNothingToWrite);
