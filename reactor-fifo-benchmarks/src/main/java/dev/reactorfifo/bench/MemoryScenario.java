@@ -114,7 +114,14 @@ final class MemoryScenario {
                     result[5] = (System.nanoTime() - t0) / 1e9;
                     break;
                 }
+                if (line.contains("OutOfMemoryError")) { // -XX:+ExitOnOutOfMemoryError says so on stdout, then exits
+                    result[5] = (System.nanoTime() - t0) / 1e9;
+                    break;
+                }
                 String[] w = line.split("\\s+"); // sample MILLIS HEAP RSS CONSUMED
+                if (w.length != 5 || !w[0].equals("sample")) {
+                    throw new IllegalStateException("slow-" + mode + ": unexpected answer '" + line + "'");
+                }
                 result[2 * i] = Long.parseLong(w[2]) / 1e6;
                 result[2 * i + 1] = Long.parseLong(w[3]) / 1e6;
                 result[6] = Long.parseLong(w[4]);
