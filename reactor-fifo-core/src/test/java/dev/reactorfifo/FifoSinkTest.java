@@ -86,7 +86,7 @@ class FifoSinkTest extends FifoTestCase {
         try (Peer reader = Peer.start(out, "head", "-n", "1", pipe.path().toString())) {
             long deadline = System.nanoTime() + WAIT.toNanos();
             // keep the queue full until the writer notices the reader is gone
-            while (sink.tryEmitNext("payload line") != EmitResult.FAIL_CANCELLED
+            while (sink.tryEmitNext("payload line") != EmitResult.FAIL_TERMINATED
                     && !sink.done().toFuture().isDone()) {
                 assertThat(System.nanoTime()).isLessThan(deadline);
                 Thread.onSpinWait();

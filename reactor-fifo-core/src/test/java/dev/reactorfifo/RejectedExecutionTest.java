@@ -68,11 +68,16 @@ class RejectedExecutionTest extends ReleaseChecked {
         final AtomicInteger calls = new AtomicInteger();
         final CountDownLatch reject = new CountDownLatch(1);
         final CountDownLatch cancelled = new CountDownLatch(1);
+        /** The first task (the open) has returned: the drain's counter is free again. */
+        final CountDownLatch firstDone = new CountDownLatch(1);
 
         @Override
         public Disposable schedule(Runnable task) {
             if (calls.incrementAndGet() == 1) {
-                worker.submit(task);
+                worker.submit(() -> {
+                    task.run();
+                    firstDone.countDown();
+                });
                 return () -> { };
             }
             reject.countDown();
@@ -108,6 +113,7 @@ class RejectedExecutionTest extends ReleaseChecked {
                 }
             });
             LinesTest.awaitCondition(() -> descriptorsOn(fifo) == 1, "the reader opened the FIFO");
+            assertThat(scheduler.firstDone.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).as("the open returned").isTrue();
             Thread requester = new Thread(() -> subscription.get().request(1)); // its drain task is rejected
             requester.start();
             assertThat(scheduler.reject.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();

@@ -221,8 +221,8 @@ public final class BoundedFifoSink implements FifoSink {
 
         @Override
         public void cancel() {
-            // the writer failed (the reader went away, the FIFO could not be opened): refuse more lines
-            cancelled = true;
+            // the writer failed (the reader went away, the FIFO could not be opened): refuse more
+            // lines with FAIL_TERMINATED, as documented; FAIL_CANCELLED is for dispose()
             terminated = true;
         }
     }

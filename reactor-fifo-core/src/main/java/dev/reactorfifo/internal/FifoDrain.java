@@ -41,6 +41,9 @@ abstract class FifoDrain implements Runnable {
     private static final AtomicIntegerFieldUpdater<FifoDrain> WIP =
             AtomicIntegerFieldUpdater.newUpdater(FifoDrain.class, "wip");
 
+    /** How many rounds an emitting thread drains for others' signals before handing over. */
+    static final int MAX_INLINE_ROUNDS = 4;
+
     private static final int IDLE = 0;
     private static final int QUEUED = 1;
     private static final int RUNNING = 2;
@@ -132,7 +135,7 @@ abstract class FifoDrain implements Runnable {
         } catch (RejectedExecutionException e) {
             // the task never runs: take it back, unless a cancel took it first and released everything
             if (TASK.compareAndSet(this, QUEUED, RUNNING)) {
-                failOffThePoller(Operators.onRejectedExecution(e, context()));
+                failOffThePoller(e);
             }
         }
     }
@@ -144,7 +147,9 @@ abstract class FifoDrain implements Runnable {
      */
     private void failOffThePoller(Throwable error) {
         Runnable failure = () -> {
-            fail(error);
+            // built here, off the poller: the rejection goes through the user's error hooks
+            fail(error instanceof RejectedExecutionException
+                    ? Operators.onRejectedExecution(error, context()) : error);
             afterTerminated();
         };
         if (!Poller.isPollerThread(Thread.currentThread())) {
@@ -176,7 +181,7 @@ abstract class FifoDrain implements Runnable {
             return;
         }
         int missed = 1;
-        for (;;) {
+        for (int rounds = 1; ; rounds++) {
             inline = true;
             try {
                 drain();
@@ -192,6 +197,12 @@ abstract class FifoDrain implements Runnable {
             }
             missed = WIP.addAndGet(this, -missed);
             if (missed == 0) {
+                return;
+            }
+            if (rounds == MAX_INLINE_ROUNDS) {
+                // other threads keep signalling: their writes are not this emitter's to do for
+                // long; the scheduler continues, with the counter this thread holds
+                dispatch();
                 return;
             }
         }

@@ -34,6 +34,12 @@ final class FifoReadEnd implements AutoCloseable {
      * buffer and no poll is made.
      */
     private boolean drained;
+    /**
+     * The poller answered with {@code POLLHUP}: the last writer had closed. The drain reads on
+     * until the pipe is empty and then reports EOF, even if the next writer connected meanwhile
+     * (on the scheduler's time, a few microseconds to milliseconds after the hang-up).
+     */
+    private boolean hungUp;
 
     private FifoReadEnd(String path, boolean noFollow, Waiter waiter, int fd) {
         this.path = path;
@@ -79,15 +85,26 @@ final class FifoReadEnd implements AutoCloseable {
         for (;;) {
             if (ready && !drained) {
                 int n = Posix.read(fd, buffer, length);
-                if (n >= 0) {
-                    drained = n < length;
+                if (n > 0) {
+                    drained = n < length && !hungUp; // after a hang-up, read on until the pipe is empty
                     return n;
+                }
+                if (n == 0) {
+                    hungUp = false;
+                    return 0;
                 }
                 if (-n == Posix.EINTR) {
                     continue;
                 }
                 if (-n != Posix.EAGAIN) {
                     throw Errors.toException(-n, path, "read");
+                }
+                if (hungUp) {
+                    // every writer had gone when the poller looked, and the pipe is empty now: that
+                    // writer's EOF, although the next writer has connected since (its read would
+                    // give EAGAIN, not 0), so its unterminated fragment is not glued to the next one
+                    hungUp = false;
+                    return 0;
                 }
             }
             // once a writer was seen, the poll(2) poller may probe: a read then finds an EOF that
@@ -99,6 +116,7 @@ final class FifoReadEnd implements AutoCloseable {
             if ((revents & (Posix.POLLIN | Posix.POLLHUP)) != 0) {
                 ready = true;
                 drained = false;
+                hungUp = (revents & Posix.POLLHUP) != 0;
             } else if (revents == Waiter.PROBE) {
                 drained = false;
             } else if ((revents & (Posix.POLLERR | Posix.POLLNVAL)) != 0) {
@@ -145,6 +163,7 @@ final class FifoReadEnd implements AutoCloseable {
         fd = next;
         ready = false;
         drained = false;
+        hungUp = false;
     }
 
     @Override

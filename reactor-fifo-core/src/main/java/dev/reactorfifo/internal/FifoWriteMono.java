@@ -335,6 +335,9 @@ public final class FifoWriteMono extends Mono<Void> {
         }
 
         private void requestUpstream(int n) {
+            if (upstreamDone) {
+                return; // no request after onComplete or onError (Reactive Streams rule 2.3)
+            }
             if (sourceMode == Fuseable.NONE) {
                 requestedTotal += n; // only the drain thread requests: no lost update
             }
@@ -450,7 +453,11 @@ public final class FifoWriteMono extends Mono<Void> {
             LineBatcher b = batch;
             // full segments go out now, on whichever thread: each is a whole write of its own
             // (PIPE_BUF for atomic lines), and only the open one, still filling, may wait
-            if (!writeSealedSegments(end) || b.isEmpty()) {
+            if (!writeSealedSegments(end)) {
+                return;
+            }
+            if (b.isEmpty()) {
+                flushRequested = false; // a deferred flush whose lines a full batch took along
                 return;
             }
             if (flushRequested) {

@@ -267,8 +267,14 @@ final class Waiter {
             if (cancelled) {
                 return CANCELLED;
             }
+            if (timer != null) {
+                return PENDING; // a drain that runs again meanwhile (a line emitted) starts no second timer
+            }
             timer = Schedulers.parallel().schedule(() -> {
-                pauseElapsed = true;
+                pauseElapsed = true; // before the timer is cleared: a drain in between sees the pause over
+                synchronized (this) {
+                    timer = null;
+                }
                 resume.run();
             }, millis, TimeUnit.MILLISECONDS);
         }
