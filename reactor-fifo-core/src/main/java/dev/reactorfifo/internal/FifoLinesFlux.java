@@ -64,8 +64,9 @@ public final class FifoLinesFlux extends Flux<String> {
 
         // owned by the WIP holder
         private @Nullable FifoReadEnd readEnd;
-        /** Borrowed for a drain; kept past it only while the framer still holds undemanded lines of it. */
+        /** What read(2) fills: borrowed for one drain, given back when it ends. */
         private @Nullable ByteBuffer readBuffer;
+        /** The heap copy the framer scans in place: kept past a drain only while it still holds undemanded lines. */
         private byte @Nullable [] chunk;
         private boolean endOfInput;
         /** Follow mode saw an EOF: reopen once the dead writer's fragment is emitted. */
