@@ -40,6 +40,11 @@ final class FifoReadEnd implements AutoCloseable {
      * (on the scheduler's time, a few microseconds to milliseconds after the hang-up).
      */
     private boolean hungUp;
+    /**
+     * The poller counted the bytes left at the hang-up ({@link Waiter#HANG_UP_COUNTED}): read
+     * that many more, then report EOF; a later writer's bytes stay in the pipe, after it. -1: no count.
+     */
+    private long beforeEof = -1;
 
     private FifoReadEnd(String path, boolean noFollow, Waiter waiter, int fd) {
         this.path = path;
@@ -83,15 +88,21 @@ final class FifoReadEnd implements AutoCloseable {
      */
     int read(ByteBuffer buffer, int length) throws IOException {
         for (;;) {
+            if (beforeEof == 0) {
+                return endOfInput(); // whatever a later writer has written since stays in the pipe, after this EOF
+            }
             if (ready && !drained) {
-                int n = Posix.read(fd, buffer, length);
+                int ask = beforeEof > 0 ? (int) Math.min(length, beforeEof) : length;
+                int n = Posix.read(fd, buffer, ask);
                 if (n > 0) {
-                    drained = n < length && !hungUp; // after a hang-up, read on until the pipe is empty
+                    if (beforeEof > 0) {
+                        beforeEof -= n;
+                    }
+                    drained = n < ask && !hungUp; // after a hang-up, read on until the pipe is empty
                     return n;
                 }
                 if (n == 0) {
-                    hungUp = false;
-                    return 0;
+                    return endOfInput();
                 }
                 if (-n == Posix.EINTR) {
                     continue;
@@ -103,8 +114,7 @@ final class FifoReadEnd implements AutoCloseable {
                     // every writer had gone when the poller looked, and the pipe is empty now: that
                     // writer's EOF, although the next writer has connected since (its read would
                     // give EAGAIN, not 0), so its unterminated fragment is not glued to the next one
-                    hungUp = false;
-                    return 0;
+                    return endOfInput();
                 }
             }
             // once a writer was seen, the poll(2) poller may probe: a read then finds an EOF that
@@ -117,6 +127,7 @@ final class FifoReadEnd implements AutoCloseable {
                 ready = true;
                 drained = false;
                 hungUp = (revents & Posix.POLLHUP) != 0;
+                beforeEof = (revents & Waiter.HANG_UP_COUNTED) != 0 ? waiter.unreadAtHangUp() : -1;
             } else if (revents == Waiter.PROBE) {
                 drained = false;
             } else if ((revents & (Posix.POLLERR | Posix.POLLNVAL)) != 0) {
@@ -124,6 +135,13 @@ final class FifoReadEnd implements AutoCloseable {
                         + Integer.toHexString(revents) + ")");
             }
         }
+    }
+
+    /** @return 0, the EOF of the writer or writers that just left; the hang-up's bookkeeping is over */
+    private int endOfInput() {
+        hungUp = false;
+        beforeEof = -1;
+        return 0;
     }
 
     /**
@@ -164,6 +182,7 @@ final class FifoReadEnd implements AutoCloseable {
         ready = false;
         drained = false;
         hungUp = false;
+        beforeEof = -1;
     }
 
     @Override
