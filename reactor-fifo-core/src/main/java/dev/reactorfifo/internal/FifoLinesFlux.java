@@ -120,7 +120,7 @@ public final class FifoLinesFlux extends Flux<String> {
                 if (w == null) {
                     return;
                 }
-                end = FifoReadEnd.open(path, noFollow, w);
+                end = FifoReadEnd.open(path, noFollow, options.follow(), w);
                 readEnd = end;
             }
             long demand = requested;

@@ -35,20 +35,21 @@ final class FifoReadEnd implements AutoCloseable {
      */
     private boolean drained;
     /**
-     * The poller answered with {@code POLLHUP}: the last writer had closed. The drain reads on
-     * until the pipe is empty and then reports EOF, even if the next writer connected meanwhile
-     * (on the scheduler's time, a few microseconds to milliseconds after the hang-up).
+     * Follow mode only: the poller answered with {@code POLLHUP}, the last writer had closed. The
+     * drain reads on until the pipe is empty and then reports EOF, even if the next writer
+     * connected meanwhile (the drain gets its thread a few microseconds to milliseconds after the
+     * hang-up), so that writer's first line is not glued to the last one's fragment; follow mode
+     * opens the next descriptor before it closes this one, so the connected writer keeps a reader.
+     * Without follow mode the stream goes on reading instead: reporting EOF there would close the
+     * last read end under a connected writer.
      */
     private boolean hungUp;
-    /**
-     * The poller counted the bytes left at the hang-up ({@link Waiter#HANG_UP_COUNTED}): read
-     * that many more, then report EOF; a later writer's bytes stay in the pipe, after it. -1: no count.
-     */
-    private long beforeEof = -1;
+    private final boolean follow;
 
-    private FifoReadEnd(String path, boolean noFollow, Waiter waiter, int fd) {
+    private FifoReadEnd(String path, boolean noFollow, boolean follow, Waiter waiter, int fd) {
         this.path = path;
         this.noFollow = noFollow;
+        this.follow = follow;
         this.waiter = waiter;
         this.fd = fd;
     }
@@ -60,8 +61,9 @@ final class FifoReadEnd implements AutoCloseable {
      * @throws java.nio.file.NoSuchFileException, java.nio.file.AccessDeniedException,
      *     NotAFifoException (decided on the opened descriptor too)
      */
-    static FifoReadEnd open(String path, boolean noFollow, Waiter waiter) throws IOException {
-        return new FifoReadEnd(path, noFollow, waiter, openChecked(path, noFollow));
+    /** @param follow the subscription follows successive writers (see {@link #hungUp}) */
+    static FifoReadEnd open(String path, boolean noFollow, boolean follow, Waiter waiter) throws IOException {
+        return new FifoReadEnd(path, noFollow, follow, waiter, openChecked(path, noFollow));
     }
 
     private static int openChecked(String path, boolean noFollow) throws IOException {
@@ -88,21 +90,15 @@ final class FifoReadEnd implements AutoCloseable {
      */
     int read(ByteBuffer buffer, int length) throws IOException {
         for (;;) {
-            if (beforeEof == 0) {
-                return endOfInput(); // whatever a later writer has written since stays in the pipe, after this EOF
-            }
             if (ready && !drained) {
-                int ask = beforeEof > 0 ? (int) Math.min(length, beforeEof) : length;
-                int n = Posix.read(fd, buffer, ask);
+                int n = Posix.read(fd, buffer, length);
                 if (n > 0) {
-                    if (beforeEof > 0) {
-                        beforeEof -= n;
-                    }
-                    drained = n < ask && !hungUp; // after a hang-up, read on until the pipe is empty
+                    drained = n < length && !hungUp; // after a hang-up, read on until the pipe is empty
                     return n;
                 }
                 if (n == 0) {
-                    return endOfInput();
+                    hungUp = false;
+                    return 0;
                 }
                 if (-n == Posix.EINTR) {
                     continue;
@@ -114,7 +110,8 @@ final class FifoReadEnd implements AutoCloseable {
                     // every writer had gone when the poller looked, and the pipe is empty now: that
                     // writer's EOF, although the next writer has connected since (its read would
                     // give EAGAIN, not 0), so its unterminated fragment is not glued to the next one
-                    return endOfInput();
+                    hungUp = false;
+                    return 0;
                 }
             }
             // once a writer was seen, the poll(2) poller may probe: a read then finds an EOF that
@@ -126,8 +123,7 @@ final class FifoReadEnd implements AutoCloseable {
             if ((revents & (Posix.POLLIN | Posix.POLLHUP)) != 0) {
                 ready = true;
                 drained = false;
-                hungUp = (revents & Posix.POLLHUP) != 0;
-                beforeEof = (revents & Waiter.HANG_UP_COUNTED) != 0 ? waiter.unreadAtHangUp() : -1;
+                hungUp = follow && (revents & Posix.POLLHUP) != 0;
             } else if (revents == Waiter.PROBE) {
                 drained = false;
             } else if ((revents & (Posix.POLLERR | Posix.POLLNVAL)) != 0) {
@@ -135,13 +131,6 @@ final class FifoReadEnd implements AutoCloseable {
                         + Integer.toHexString(revents) + ")");
             }
         }
-    }
-
-    /** @return 0, the EOF of the writer or writers that just left; the hang-up's bookkeeping is over */
-    private int endOfInput() {
-        hungUp = false;
-        beforeEof = -1;
-        return 0;
     }
 
     /**
@@ -182,7 +171,6 @@ final class FifoReadEnd implements AutoCloseable {
         ready = false;
         drained = false;
         hungUp = false;
-        beforeEof = -1;
     }
 
     @Override

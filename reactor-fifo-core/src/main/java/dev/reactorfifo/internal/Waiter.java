@@ -45,13 +45,6 @@ final class Waiter {
      * EOF that {@code poll} did not report. Outside the 16 bits of {@code revents}.
      */
     static final int PROBE = 1 << 16;
-    /**
-     * In an answer: the poller saw the last writer gone ({@code POLLHUP}) and counted the bytes
-     * left to read then ({@code FIONREAD}, {@link #unreadAtHangUp()}): the writer's EOF falls
-     * right after them, even if the next writer connects and writes before the drain runs. Outside
-     * the 16 bits of {@code revents}.
-     */
-    static final int HANG_UP_COUNTED = 1 << 17;
     /** Sequence numbers of arms wrap at this mask, which is the width the epoll event data keeps. */
     static final int SEQUENCE_MASK = (1 << 24) - 1;
 
@@ -81,21 +74,15 @@ final class Waiter {
     /**
      * The arm and its answer in one word, so that no interleaving of the poller's {@link #fire}
      * with the drain's {@link #closeDescriptor} or next arm can hand an answer to the wrong
-     * descriptor: bits 0-17 the answer ({@code revents}, {@link #PROBE}, {@link #HANG_UP_COUNTED};
-     * 0 for none), bit 18 whether an arm is outstanding, bits 19-42 the current arm's sequence
-     * number. The poller
+     * descriptor: bits 0-16 the answer ({@code revents} or {@link #PROBE}, 0 for none), bit 17
+     * whether an arm is outstanding, bits 18-41 the current arm's sequence number. The poller
      * only ever moves it from "armed, sequence s" to "answered, sequence s" by compare-and-set.
      */
     private volatile long state;
     private static final AtomicLongFieldUpdater<Waiter> STATE = AtomicLongFieldUpdater.newUpdater(Waiter.class, "state");
-    private static final long ANSWER = (1L << 18) - 1;
-    private static final long ARMED = 1L << 18;
-    private static final int SEQUENCE_SHIFT = 19;
-    /** The descriptor and events of the current arm, for the hang-up check on the poller thread. */
-    private volatile int armedFd = -1;
-    private volatile int armedEvents;
-    /** With {@link #HANG_UP_COUNTED}: the bytes that were left to read at the hang-up. */
-    private volatile int unreadAtHangUp;
+    private static final long ANSWER = (1L << 17) - 1;
+    private static final long ARMED = 1L << 17;
+    private static final int SEQUENCE_SHIFT = 18;
     private volatile boolean chatty;
     private volatile long armedAt;
     private volatile boolean pauseElapsed;
@@ -166,8 +153,6 @@ final class Waiter {
         }
         int next = (sequenceOf(current) + 1) & SEQUENCE_MASK;
         armedAt = System.nanoTime();
-        armedFd = fd;
-        armedEvents = events;
         if (!STATE.compareAndSet(this, current, ((long) next << SEQUENCE_SHIFT) | ARMED)) {
             return await(fd, events, mayLinger); // the poller thread failed meanwhile: take that answer
         }
@@ -299,26 +284,11 @@ final class Waiter {
     /** The poller's answer to arm number {@code answered}; dropped unless that arm is the current one. */
     void fire(int revents, int answered) {
         long armedState = ((long) answered << SEQUENCE_SHIFT) | ARMED;
-        if ((revents & Posix.POLLHUP) != 0 && (armedEvents & Posix.POLLIN) != 0 && state == armedState) {
-            // counted at the moment of the hang-up, not when the drain gets a thread: the next
-            // writer may connect and write in between (the descriptor is still ours if the
-            // compare-and-set below succeeds; if it was closed meanwhile, the answer is dropped)
-            int unread = Posix.unreadBytes(armedFd);
-            if (unread >= 0) {
-                unreadAtHangUp = unread; // before the answer is published
-                revents |= HANG_UP_COUNTED;
-            }
-        }
         if (!STATE.compareAndSet(this, armedState, ((long) answered << SEQUENCE_SHIFT) | (revents & ANSWER))) {
             return; // an answer for a descriptor closed since, or a duplicate
         }
         chatty = System.nanoTime() - armedAt < CHATTY_NANOS;
         resume.run();
-    }
-
-    /** @return with an answer carrying {@link #HANG_UP_COUNTED}: the bytes left to read at the hang-up */
-    int unreadAtHangUp() {
-        return unreadAtHangUp;
     }
 
     /** The poller thread died: the next wait throws an IOException with {@code failure}. */
