@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** FIFO lifecycle: create, createIfAbsent, createTemp, deleteIfExists. No reading or writing. */
+@org.junit.jupiter.api.Timeout(value = 60, unit = java.util.concurrent.TimeUnit.SECONDS)
 class NamedPipeTest {
 
     @TempDir
