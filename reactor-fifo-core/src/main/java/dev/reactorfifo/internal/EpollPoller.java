@@ -31,11 +31,6 @@ final class EpollPoller extends Poller {
     private final ByteBuffer events = Posix.allocateEpollEvents(MAX_EVENTS);
 
     @Override
-    String name() {
-        return "epoll";
-    }
-
-    @Override
     void open() throws IOException {
         if (epfd < 0) {
             epfd = Posix.epollCreate();

@@ -36,15 +36,6 @@ public final class Errors {
     }
 
     /**
-     * Stats {@code path} (following links) and fails unless it is a FIFO.
-     *
-     * @throws NoSuchFileException, AccessDeniedException, NotAFifoException
-     */
-    static void requireFifo(String path) throws FileSystemException {
-        requireFifo(path, false);
-    }
-
-    /**
      * @param noFollow check the path itself ({@code lstat}): a symbolic link there is refused with
      *     {@link UnsafeFifoException}, as a FIFO checked by {@code createIfAbsent} is not followed
      */

@@ -57,11 +57,6 @@ final class PollPoller extends Poller {
     private long lastProbe = System.nanoTime();
 
     @Override
-    String name() {
-        return "poll";
-    }
-
-    @Override
     void open() throws IOException {
         int[] pipe = Posix.wakeupPipe();
         synchronized (wakeLock) {

@@ -46,9 +46,6 @@ abstract class Poller {
     private @Nullable Thread thread;
     private int threadCount;
 
-    /** @return which poller this is, for diagnostics */
-    abstract String name();
-
     /** Gets the poller ready for its first waiter; called with the lock held, before its thread starts. */
     abstract void open() throws IOException;
 
@@ -179,12 +176,5 @@ abstract class Poller {
             }
         }
         Operators.onErrorDropped(fatal, Context.empty());
-    }
-
-    /** @return whether the poller thread runs now; for tests */
-    final boolean isRunning() {
-        synchronized (lock) {
-            return thread != null;
-        }
     }
 }

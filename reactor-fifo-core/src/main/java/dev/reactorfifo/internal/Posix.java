@@ -427,11 +427,6 @@ public final class Posix {
         return libc().ioctl(fd, FIONREAD, count) < 0 ? -1 : count[0];
     }
 
-    /** @return whether {@code fd} is close-on-exec; for tests */
-    static boolean isCloseOnExec(int fd) {
-        return (posix().fcntl(fd, Fcntl.F_GETFD) & 1 /* FD_CLOEXEC */) != 0;
-    }
-
     /** @return PIPE_BUF for this descriptor: the largest write the kernel keeps atomic */
     static int pipeBuf(int fd) {
         int n = posix().fpathconf(fd, Pathconf._PC_PIPE_BUF);

@@ -19,11 +19,6 @@ final class FakePoller extends Poller {
     }
 
     @Override
-    String name() {
-        return "fake";
-    }
-
-    @Override
     void open() {
     }
 
