@@ -5,6 +5,7 @@ import static dev.reactorfifo.FifoTestSupport.shQuote;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,5 +29,10 @@ abstract class FifoTestCase {
     void createFifo() throws Exception {
         pipe = NamedPipe.create(dir.resolve("fifo"));
         fifo = shQuote(pipe.path().toString());
+    }
+
+    @AfterEach
+    void releasedEverySubscription() throws Exception {
+        FifoTestSupport.awaitNoWaiterRegistered(RELEASE);
     }
 }

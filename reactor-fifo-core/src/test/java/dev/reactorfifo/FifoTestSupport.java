@@ -126,15 +126,50 @@ public final class FifoTestSupport {
     }
 
     /**
-     * Waits until no thread is in a FIFO call, for a test that starts from a quiet process: the
-     * shared poller thread of an earlier test lingers briefly after its last pipe.
+     * Waits until the process is quiet, for a test that counts threads from a quiet start: no
+     * waiter registered with the poller, and no thread in a FIFO call but the poller's own (which
+     * idles in its wait for a moment after its last waiter is gone, and is the same thread the
+     * test would use). A waiter still registered after {@code timeout} is an earlier test's leak,
+     * and the failure names it.
      */
     public static void awaitNoThreadInFifoCalls(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (!threadsInFifoCalls().isEmpty() && System.nanoTime() < deadline) {
+        while (!isQuiet() && System.nanoTime() < deadline) {
             Thread.sleep(5);
         }
-        assertThat(threadsInFifoCalls()).as("threads in a FIFO call before the test").isEmpty();
+        assertThat(dev.reactorfifo.internal.PollerProbe.registeredWaiters()).as("waiters still registered before the test").isEmpty();
+        assertThat(threadsInFifoCallsBesidesThePoller()).as("threads in a FIFO call before the test").isEmpty();
+    }
+
+    private static boolean isQuiet() {
+        return dev.reactorfifo.internal.PollerProbe.registeredWaiters().isEmpty()
+                && threadsInFifoCallsBesidesThePoller().isEmpty();
+    }
+
+    private static List<String> threadsInFifoCallsBesidesThePoller() {
+        List<String> threads = threadsInFifoCalls();
+        threads.removeIf(t -> t.startsWith("reactor-fifo-poller-"));
+        return threads;
+    }
+
+    /** @return the waiters registered with the poller for the FIFO at {@code fifo} */
+    public static List<String> waitersOn(Path fifo) {
+        String target = "-> " + fifo.toAbsolutePath();
+        List<String> found = dev.reactorfifo.internal.PollerProbe.registeredWaiters();
+        found.removeIf(w -> !w.endsWith(target) && !w.endsWith(target + " (deleted)"));
+        return found;
+    }
+
+    /**
+     * Waits until the poller has no waiter registered, then asserts it: a test that ends with a
+     * subscription still waiting leaks it, and keeps the poller thread alive for the next test.
+     */
+    public static void awaitNoWaiterRegistered(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!dev.reactorfifo.internal.PollerProbe.registeredWaiters().isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertThat(dev.reactorfifo.internal.PollerProbe.registeredWaiters()).as("waiters left registered by the test").isEmpty();
     }
 
     /**
@@ -155,7 +190,8 @@ public final class FifoTestSupport {
             Thread.sleep(5);
         } while (System.nanoTime() < deadline);
         assertThat(extra).as("pipe descriptors left open").isEmpty();
-        assertThat(threads).as("threads left in a FIFO call").isEmpty();
+        assertThat(threads).as("threads left in a FIFO call (waiters registered: %s)",
+                dev.reactorfifo.internal.PollerProbe.registeredWaiters()).isEmpty();
     }
 
     // ---- appended for the reliability tests (issue 6) ----

@@ -1,9 +1,10 @@
 package dev.reactorfifo;
 
 import static dev.reactorfifo.FifoTestSupport.awaitReleased;
+import static dev.reactorfifo.FifoTestSupport.descriptorsOn;
+import static dev.reactorfifo.FifoTestSupport.waitersOn;
 import static dev.reactorfifo.FifoTestSupport.openPipeDescriptors;
 import static dev.reactorfifo.FifoTestSupport.shQuote;
-import static dev.reactorfifo.FifoTestSupport.threadsInFifoCalls;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -77,13 +78,14 @@ class LinesTest extends FifoTestCase {
     void isColdAndWaitsForAWriterWithoutBlockingTheSubscriber() throws Exception {
         FifoTestSupport.awaitNoThreadInFifoCalls(RELEASE);
         Flux<String> lines = pipe.lines(ReadOptions.defaults());
-        Thread.sleep(100);
-        assertThat(threadsInFifoCalls()).as("nothing happens before subscription").isEmpty();
+        Thread.sleep(100); // time for anything that would wrongly happen before subscription
+        assertThat(descriptorsOn(pipe.path())).as("no descriptor before subscription").isZero();
+        assertThat(waitersOn(pipe.path())).as("no wait before subscription").isEmpty();
         long start = System.nanoTime();
         StepVerifier first = StepVerifier.create(lines).expectNext("late").expectComplete().verifyLater();
         assertThat(Duration.ofNanos(System.nanoTime() - start)).as("subscribe returns at once")
                 .isLessThan(Duration.ofMillis(500));
-        awaitWaitingThread();
+        awaitWaitRegistered();
         try (Peer writer = Peer.sh("printf 'late\\n' > " + fifo)) {
             first.verify(WAIT);
         }
@@ -301,6 +303,14 @@ class LinesTest extends FifoTestCase {
     }
 
     /** Waits for {@code condition}, failing with {@code what} after {@link #WAIT}. */
+    private static void awaitConditionUnchecked(java.util.concurrent.Callable<Boolean> condition, String what) {
+        try {
+            awaitCondition(condition, what);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
     static void awaitCondition(java.util.concurrent.Callable<Boolean> condition, String what) throws Exception {
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (!condition.call()) {
@@ -346,7 +356,7 @@ class LinesTest extends FifoTestCase {
         try (Peer outsideReader = Peer.start(outsideOut, "cat", pipe.path().toString())) {
             List<String> baseline = openPipeDescriptors();
             Disposable subscription = pipe.lines(ReadOptions.defaults()).subscribe();
-            awaitWaitingThread();
+            awaitWaitRegistered();
             subscription.dispose();
             awaitReleased(baseline, RELEASE);
 
@@ -367,7 +377,7 @@ class LinesTest extends FifoTestCase {
             List<String> baseline = openPipeDescriptors();
             StepVerifier.create(pipe.lines(ReadOptions.defaults()))
                     .expectNext("first")
-                    .then(LinesTest::awaitWaitingThread)
+                    .then(this::awaitWaitRegistered)
                     .thenCancel()
                     .verify(WAIT);
             awaitReleased(baseline, RELEASE);
@@ -399,12 +409,9 @@ class LinesTest extends FifoTestCase {
         }
     }
 
-    private static void awaitWaitingThread() {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (threadsInFifoCalls().isEmpty()) {
-            assertThat(System.nanoTime()).as("a thread waits in poll").isLessThan(deadline);
-            sleep(2);
-        }
+    /** Waits until the subscription's wait for a writer is registered with the poller. */
+    private void awaitWaitRegistered() {
+        awaitConditionUnchecked(() -> !waitersOn(pipe.path()).isEmpty(), "a wait registered for " + pipe.path());
     }
 
     private void assertAFreshSubscriptionDelivers() throws Exception {

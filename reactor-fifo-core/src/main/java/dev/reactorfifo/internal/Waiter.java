@@ -91,6 +91,8 @@ final class Waiter {
     private boolean registered;
     private int registeredFd = -1;
     private @Nullable ByteBuffer ownPollfd;
+    /** The descriptor of the latest arm, for diagnostics only (racy to read elsewhere). */
+    private volatile int armedFd = -1;
     // owned by the poll(2) poller's thread
     private int pollIndex = -1;
 
@@ -156,6 +158,7 @@ final class Waiter {
         if (!STATE.compareAndSet(this, current, ((long) next << SEQUENCE_SHIFT) | ARMED)) {
             return await(fd, events, mayLinger); // the poller thread failed meanwhile: take that answer
         }
+        armedFd = fd;
         try {
             poller.arm(this, fd, events, next);
         } catch (IOException | RuntimeException e) {
@@ -338,6 +341,18 @@ final class Waiter {
             registered = false;
             poller.unregister(this);
         }
+    }
+
+    /** For diagnostics: which waiter, on which descriptor, in which state. */
+    @Override
+    public String toString() {
+        long current = state;
+        return "waiter " + id + " (fd " + armedFd + ", " + ((current & ARMED) != 0 ? "armed" : "not armed")
+                + (cancelled ? ", cancelled" : "") + ")";
+    }
+
+    int armedFd() {
+        return armedFd;
     }
 
     // for the pollers
