@@ -3,10 +3,11 @@ package dev.reactorfifo;
 import java.io.IOException;
 
 /**
- * Every reader of the FIFO went away while lines were being written ({@code EPIPE}, or
+ * Every reader of the FIFO went away while lines or bytes were being written ({@code EPIPE}, or
  * {@code POLLERR} while waiting for room in the pipe).
  *
- * <p>{@link #linesWritten()} counts the lines handed to the pipe before it broke. "Written" means
+ * <p>{@link #linesWritten()} counts the lines handed to the pipe before it broke (for
+ * {@code writeBytes}, the whole buffers). "Written" means
  * accepted by the kernel, not read by anyone: lines still in the pipe's buffer when the last
  * reader closed are lost with the pipe.
  */

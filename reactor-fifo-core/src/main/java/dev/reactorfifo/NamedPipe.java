@@ -2,9 +2,10 @@ package dev.reactorfifo;
 
 import dev.reactorfifo.internal.BoundedFifoSink;
 import dev.reactorfifo.internal.FifoLifecycle;
-import dev.reactorfifo.internal.FifoLinesFlux;
+import dev.reactorfifo.internal.FifoReadFlux;
 import dev.reactorfifo.internal.FifoWriteMono;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.NoSuchFileException;
@@ -22,7 +23,8 @@ import reactor.core.scheduler.Schedulers;
 /**
  * A POSIX named pipe (FIFO) at a path: its lifecycle ({@link #create}, {@link #createIfAbsent},
  * {@link #createTemp()}, {@link #deleteIfExists()}) and its use as a Reactor stream of lines
- * ({@link #lines()}, {@link #writeLines}, {@link #sink()}).
+ * ({@link #lines()}, {@link #writeLines}, {@link #sink()}) or of bytes ({@link #bytes()},
+ * {@link #writeBytes}).
  *
  * <p>A {@code NamedPipe} is an immutable handle to a path: it holds no descriptor. Every
  * subscription to {@link #lines()} or {@link #writeLines} opens its own descriptor on its
@@ -253,7 +255,47 @@ public final class NamedPipe {
      */
     public Flux<String> lines(ReadOptions options) {
         Objects.requireNonNull(options, "options");
-        return new FifoLinesFlux(path.toString(), options, checked);
+        return FifoReadFlux.lines(path.toString(), options, checked);
+    }
+
+    /**
+     * {@link #bytes(ReadOptions)} with {@link ReadOptions#defaults()}.
+     *
+     * @return a cold Flux of the bytes written into the FIFO, one buffer per read
+     */
+    public Flux<ByteBuffer> bytes() {
+        return bytes(ReadOptions.defaults());
+    }
+
+    /**
+     * The bytes written into the FIFO, in order, as a cold Flux: one element per {@code read(2)},
+     * each a fresh heap buffer that the subscriber owns (the library never touches it again), at
+     * position 0 and holding at most {@link ReadOptions#readBufferSize()} bytes. For binary peers
+     * (media encoders, compressed archives, length-prefixed records) and for bridging to byte
+     * APIs: {@code pipe.bytes().map(DefaultDataBufferFactory.sharedInstance::wrap)} is a Spring
+     * {@code Flux<DataBuffer>}, without a copy.
+     *
+     * <p>Everything {@link #lines(ReadOptions)} says holds the same way: each subscriber opens its
+     * own read end on {@code options.scheduler()}, whose thread calls {@code onNext}; waiting holds
+     * no thread; nothing is read without demand, so a fast writer blocks on the full pipe (a
+     * subscriber that asks for one buffer at a time holds at most two reads' worth: the one it has
+     * and the one read to see whether the writer is gone); with
+     * {@link ReadOptions#follow(boolean) follow(true)} it reads across successive writers;
+     * cancellation closes the descriptor promptly without touching other processes. EOF
+     * completes. The charset, line and delimiter options do not apply.
+     *
+     * <p><b>Errors</b>, each naming the path: {@link NoSuchFileException}, {@link NotAFifoException},
+     * {@link AccessDeniedException}, {@link IllegalStateException} for
+     * {@code Schedulers.immediate()}, {@link UnsupportedOperationException} without native POSIX
+     * support, as for {@link #lines(ReadOptions)}.
+     *
+     * @param options how to read and schedule: {@link ReadOptions#readBufferSize(int)},
+     *     {@link ReadOptions#follow(boolean)} and {@link ReadOptions#scheduler(reactor.core.scheduler.Scheduler)}
+     * @return a cold Flux of the bytes written into the FIFO, one buffer per read
+     */
+    public Flux<ByteBuffer> bytes(ReadOptions options) {
+        Objects.requireNonNull(options, "options");
+        return FifoReadFlux.bytes(path.toString(), options, checked);
     }
 
     /**
@@ -268,7 +310,8 @@ public final class NamedPipe {
     }
 
     /**
-     * Writes each element of {@code lines}, followed by {@code \n}, into the FIFO. Cold: nothing
+     * Writes each element of {@code lines}, followed by {@code \n} (or the
+     * {@link WriteOptions#delimiter(String) delimiter} of the options), into the FIFO. Cold: nothing
      * happens before subscription; each subscription opens its own write end.
      *
      * <p><b>Threads.</b> Opening and writing while lines keep coming run on
@@ -288,7 +331,7 @@ public final class NamedPipe {
      * <p><b>Errors</b>, each naming the path: {@link NoReaderException} (with
      * {@code awaitReader(false)}), {@link BrokenPipeException} when the reader goes away (the
      * upstream is cancelled), {@link IllegalArgumentException} for a line containing {@code \n}
-     * or {@code \r} (none of its bytes is written),
+     * or {@code \r}, or the delimiter set in the options (none of its bytes is written),
      * {@link java.nio.charset.CharacterCodingException} for a character the charset cannot
      * encode, the path errors of {@link #lines(ReadOptions)} (including
      * {@link IllegalStateException} for {@code Schedulers.immediate()}), and upstream errors
@@ -303,7 +346,53 @@ public final class NamedPipe {
     public Mono<Void> writeLines(Publisher<String> lines, WriteOptions options) {
         Objects.requireNonNull(lines, "lines");
         Objects.requireNonNull(options, "options");
-        return new FifoWriteMono(Flux.from(lines), path.toString(), options, checked);
+        return FifoWriteMono.lines(Flux.from(lines), path.toString(), options, checked);
+    }
+
+    /**
+     * {@link #writeBytes(Publisher, WriteOptions)} with {@link WriteOptions#defaults()}.
+     *
+     * @param buffers the bytes to write, each buffer's remaining bytes in order
+     * @return a cold Mono that completes once every buffer was handed to the pipe and the
+     *     descriptor closed
+     */
+    public Mono<Void> writeBytes(Publisher<ByteBuffer> buffers) {
+        return writeBytes(buffers, WriteOptions.defaults());
+    }
+
+    /**
+     * Writes the remaining bytes of each buffer, in order, into the FIFO, with nothing between
+     * them. The buffers are not modified (neither their content nor their position), but they are
+     * read after {@code onNext} returns, when the drain stages them: do not change or recycle a
+     * buffer once it is emitted. Cold: each subscription opens its own write end.
+     *
+     * <p>With {@link WriteOptions#atomicWrites(boolean) atomicWrites(true)} (the default) a buffer
+     * of at most {@code PIPE_BUF} bytes (4096 on Linux, 512 on macOS) is never split across
+     * {@code write(2)} calls, so records of that size from several writer processes never
+     * interleave; small buffers are still packed together, up to {@code PIPE_BUF} per write.
+     * With {@code false}, writes of up to 64 KiB, for a single writer.
+     *
+     * <p>Threads, backpressure, completion and cancellation are those of
+     * {@link #writeLines(Publisher, WriteOptions)}: nothing blocks, waiting for a reader or for
+     * room holds no thread, buffers are requested only as fast as the pipe takes them, and the
+     * Mono completes once every buffer was handed to the pipe and the descriptor closed.
+     *
+     * <p><b>Errors</b>, each naming the path: {@link NoReaderException} (with
+     * {@code awaitReader(false)}), {@link BrokenPipeException} when the reader goes away (the
+     * upstream is cancelled; {@link BrokenPipeException#linesWritten()} then counts whole
+     * buffers), the path errors of {@link #lines(ReadOptions)}, and upstream errors (after the
+     * descriptor is closed).
+     *
+     * @param buffers the bytes to write, each buffer's remaining bytes in order
+     * @param options how to open, batch and schedule the writes (the charset and delimiter do
+     *     not apply)
+     * @return a cold Mono that completes once every buffer was handed to the pipe and the
+     *     descriptor closed
+     */
+    public Mono<Void> writeBytes(Publisher<ByteBuffer> buffers, WriteOptions options) {
+        Objects.requireNonNull(buffers, "buffers");
+        Objects.requireNonNull(options, "options");
+        return FifoWriteMono.bytes(Flux.from(buffers), path.toString(), options, checked);
     }
 
     /**

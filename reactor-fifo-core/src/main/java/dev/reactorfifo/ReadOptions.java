@@ -1,10 +1,12 @@
 package dev.reactorfifo;
 
 import dev.reactorfifo.internal.AsciiCompatibleCharsets;
+import dev.reactorfifo.internal.Delimiter;
 import java.nio.charset.Charset;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
+import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
@@ -25,7 +27,7 @@ public final class ReadOptions {
     public static final int DEFAULT_READ_BUFFER_SIZE = 1 << 16;
 
     private static final ReadOptions DEFAULTS = new ReadOptions(StandardCharsets.UTF_8,
-            DEFAULT_MAX_LINE_LENGTH, CodingErrorAction.REPLACE, false, null, DEFAULT_READ_BUFFER_SIZE);
+            DEFAULT_MAX_LINE_LENGTH, CodingErrorAction.REPLACE, false, null, DEFAULT_READ_BUFFER_SIZE, null);
 
     private final Charset charset;
     private final int maxLineLength;
@@ -33,15 +35,17 @@ public final class ReadOptions {
     private final boolean follow;
     private final @Nullable Scheduler scheduler;
     private final int readBufferSize;
+    private final @Nullable String delimiter;
 
     private ReadOptions(Charset charset, int maxLineLength, CodingErrorAction malformedInput,
-            boolean follow, @Nullable Scheduler scheduler, int readBufferSize) {
+            boolean follow, @Nullable Scheduler scheduler, int readBufferSize, @Nullable String delimiter) {
         this.charset = charset;
         this.maxLineLength = maxLineLength;
         this.malformedInput = malformedInput;
         this.follow = follow;
         this.scheduler = scheduler;
         this.readBufferSize = readBufferSize;
+        this.delimiter = delimiter;
     }
 
     /**
@@ -65,7 +69,10 @@ public final class ReadOptions {
      */
     public ReadOptions charset(Charset charset) {
         AsciiCompatibleCharsets.require(Objects.requireNonNull(charset, "charset"));
-        return new ReadOptions(charset, maxLineLength, malformedInput, follow, scheduler, readBufferSize);
+        if (delimiter != null) {
+            Delimiter.encode(delimiter, charset);
+        }
+        return new ReadOptions(charset, maxLineLength, malformedInput, follow, scheduler, readBufferSize, delimiter);
     }
 
     /**
@@ -82,7 +89,7 @@ public final class ReadOptions {
         if (bytes < 1) {
             throw new IllegalArgumentException("maxLineLength must be at least 1, was " + bytes);
         }
-        return new ReadOptions(charset, bytes, malformedInput, follow, scheduler, readBufferSize);
+        return new ReadOptions(charset, bytes, malformedInput, follow, scheduler, readBufferSize, delimiter);
     }
 
     /**
@@ -100,7 +107,7 @@ public final class ReadOptions {
         if (action != CodingErrorAction.REPLACE && action != CodingErrorAction.REPORT) {
             throw new IllegalArgumentException("malformedInput must be REPLACE or REPORT, was " + action);
         }
-        return new ReadOptions(charset, maxLineLength, action, follow, scheduler, readBufferSize);
+        return new ReadOptions(charset, maxLineLength, action, follow, scheduler, readBufferSize, delimiter);
     }
 
     /**
@@ -112,7 +119,7 @@ public final class ReadOptions {
      * @return a copy of these options with this mode
      */
     public ReadOptions follow(boolean follow) {
-        return new ReadOptions(charset, maxLineLength, malformedInput, follow, scheduler, readBufferSize);
+        return new ReadOptions(charset, maxLineLength, malformedInput, follow, scheduler, readBufferSize, delimiter);
     }
 
     /**
@@ -131,7 +138,7 @@ public final class ReadOptions {
      */
     public ReadOptions scheduler(Scheduler scheduler) {
         Objects.requireNonNull(scheduler, "scheduler");
-        return new ReadOptions(charset, maxLineLength, malformedInput, follow, scheduler, readBufferSize);
+        return new ReadOptions(charset, maxLineLength, malformedInput, follow, scheduler, readBufferSize, delimiter);
     }
 
     /**
@@ -148,7 +155,38 @@ public final class ReadOptions {
         if (bytes < 512 || bytes > (16 << 20)) {
             throw new IllegalArgumentException("readBufferSize must be between 512 and 16 MiB, was " + bytes);
         }
-        return new ReadOptions(charset, maxLineLength, malformedInput, follow, scheduler, bytes);
+        return new ReadOptions(charset, maxLineLength, malformedInput, follow, scheduler, bytes, delimiter);
+    }
+
+    /**
+     * Frames with one exact delimiter instead of the line terminators of {@code readLine}: the
+     * Flux emits what lies between two delimiters, without them ({@code "\0"} for the output of
+     * {@code find -print0}, {@code xargs -0} and {@code git ls-files -z}; {@code "\r\n"} strictly,
+     * so that a lone {@code \r} or {@code \n} stays in the element; {@code "\n\n"} for
+     * blank-line-separated records). The delimiter is encoded in the {@link #charset(Charset)
+     * charset} and matched as those bytes, also when a read splits it. At the writer's EOF a
+     * non-empty rest after the last delimiter is the final element. {@link #maxLineLength(int)},
+     * the charset and {@link #malformedInput(CodingErrorAction)} apply to each element as to a line.
+     *
+     * @param delimiter the exact delimiter of elements, at least one character
+     * @return a copy of these options with this delimiter
+     * @throws IllegalArgumentException if {@code delimiter} is empty or the charset cannot
+     *     encode it
+     */
+    public ReadOptions delimiter(String delimiter) {
+        Objects.requireNonNull(delimiter, "delimiter");
+        Delimiter.encode(delimiter, charset);
+        return new ReadOptions(charset, maxLineLength, malformedInput, follow, scheduler, readBufferSize, delimiter);
+    }
+
+    /**
+     * Returns the exact delimiter of elements, if one was set; otherwise lines end at
+     * {@code \n}, {@code \r\n} or a lone {@code \r}.
+     *
+     * @return the delimiter set, or empty for the terminators of {@code readLine}
+     */
+    public Optional<String> delimiter() {
+        return Optional.ofNullable(delimiter);
     }
 
     /**
@@ -221,12 +259,13 @@ public final class ReadOptions {
         return maxLineLength == that.maxLineLength && follow == that.follow
                 && readBufferSize == that.readBufferSize
                 && charset.equals(that.charset)
-                && malformedInput.equals(that.malformedInput) && Objects.equals(scheduler, that.scheduler);
+                && malformedInput.equals(that.malformedInput) && Objects.equals(scheduler, that.scheduler)
+                && Objects.equals(delimiter, that.delimiter);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(charset, maxLineLength, malformedInput, follow, scheduler, readBufferSize);
+        return Objects.hash(charset, maxLineLength, malformedInput, follow, scheduler, readBufferSize, delimiter);
     }
 
     @Override
@@ -234,6 +273,7 @@ public final class ReadOptions {
         return "ReadOptions{charset=" + charset + ", maxLineLength=" + maxLineLength
                 + ", malformedInput=" + malformedInput + ", follow=" + follow
                 + ", scheduler=" + (scheduler != null ? scheduler : "boundedElastic")
-                + ", readBufferSize=" + readBufferSize + '}';
+                + ", readBufferSize=" + readBufferSize
+                + (delimiter != null ? ", delimiter=" + Delimiter.describe(delimiter) : "") + '}';
     }
 }

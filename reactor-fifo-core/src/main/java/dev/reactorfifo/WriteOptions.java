@@ -1,6 +1,7 @@
 package dev.reactorfifo;
 
 import dev.reactorfifo.internal.AsciiCompatibleCharsets;
+import dev.reactorfifo.internal.Delimiter;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
@@ -9,7 +10,8 @@ import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
 /**
- * How {@link NamedPipe#writeLines(org.reactivestreams.Publisher, WriteOptions)} and
+ * How {@link NamedPipe#writeLines(org.reactivestreams.Publisher, WriteOptions)},
+ * {@link NamedPipe#writeBytes(org.reactivestreams.Publisher, WriteOptions)} and
  * {@link NamedPipe#sink(WriteOptions)} write into a FIFO. Immutable: every wither returns a copy.
  */
 public final class WriteOptions {
@@ -18,28 +20,30 @@ public final class WriteOptions {
     public static final int DEFAULT_BUFFER_SIZE = 256;
 
     private static final WriteOptions DEFAULTS =
-            new WriteOptions(StandardCharsets.UTF_8, true, true, DEFAULT_BUFFER_SIZE, null);
+            new WriteOptions(StandardCharsets.UTF_8, true, true, DEFAULT_BUFFER_SIZE, null, "\n");
 
     private final Charset charset;
     private final boolean awaitReader;
-    private final boolean atomicLines;
+    private final boolean atomicWrites;
     private final int bufferSize;
     private final @Nullable Scheduler scheduler;
+    private final String delimiter;
 
-    private WriteOptions(Charset charset, boolean awaitReader, boolean atomicLines, int bufferSize,
-            @Nullable Scheduler scheduler) {
+    private WriteOptions(Charset charset, boolean awaitReader, boolean atomicWrites, int bufferSize,
+            @Nullable Scheduler scheduler, String delimiter) {
         this.charset = charset;
         this.awaitReader = awaitReader;
-        this.atomicLines = atomicLines;
+        this.atomicWrites = atomicWrites;
         this.bufferSize = bufferSize;
         this.scheduler = scheduler;
+        this.delimiter = delimiter;
     }
 
     /**
      * Returns the default options.
      *
-     * @return UTF-8, wait for a reader, atomic lines, a 256-line sink queue, on
-     *     {@link Schedulers#boundedElastic()}
+     * @return UTF-8, wait for a reader, atomic writes, a 256-line sink queue, on
+     *     {@link Schedulers#boundedElastic()}, lines ended by {@code \n}
      */
     public static WriteOptions defaults() {
         return DEFAULTS;
@@ -55,7 +59,8 @@ public final class WriteOptions {
      */
     public WriteOptions charset(Charset charset) {
         AsciiCompatibleCharsets.require(Objects.requireNonNull(charset, "charset"));
-        return new WriteOptions(charset, awaitReader, atomicLines, bufferSize, scheduler);
+        Delimiter.encode(delimiter, charset);
+        return new WriteOptions(charset, awaitReader, atomicWrites, bufferSize, scheduler, delimiter);
     }
 
     /**
@@ -67,22 +72,24 @@ public final class WriteOptions {
      * @return a copy of these options with this mode
      */
     public WriteOptions awaitReader(boolean await) {
-        return new WriteOptions(charset, await, atomicLines, bufferSize, scheduler);
+        return new WriteOptions(charset, await, atomicWrites, bufferSize, scheduler, delimiter);
     }
 
     /**
-     * {@code true} (the default): every {@code write(2)} carries whole lines and at most
-     * {@code PIPE_BUF} bytes (4096 on Linux, 512 on macOS), which the kernel writes atomically, so
-     * several writer processes sharing the FIFO never tear each other's lines. A single line longer
+     * {@code true} (the default): every {@code write(2)} carries whole records (lines with their
+     * delimiter, or buffers of {@code writeBytes}) and at most {@code PIPE_BUF} bytes (4096 on
+     * Linux, 512 on macOS), which the kernel writes atomically. So a record of at most
+     * {@code PIPE_BUF} bytes is never split across {@code write(2)} calls, and records of that
+     * size from several writer processes sharing the FIFO never interleave. A single record longer
      * than {@code PIPE_BUF} is still written whole and in order, but not atomically.
      * {@code false}: batches of up to 64 KiB, faster for a FIFO with a single writer.
      *
-     * @param atomic whether every {@code write(2)} carries whole lines and at most
+     * @param atomic whether every {@code write(2)} carries whole records and at most
      *     {@code PIPE_BUF} bytes
      * @return a copy of these options with this mode
      */
-    public WriteOptions atomicLines(boolean atomic) {
-        return new WriteOptions(charset, awaitReader, atomic, bufferSize, scheduler);
+    public WriteOptions atomicWrites(boolean atomic) {
+        return new WriteOptions(charset, awaitReader, atomic, bufferSize, scheduler, delimiter);
     }
 
     /**
@@ -99,7 +106,7 @@ public final class WriteOptions {
         if (lines < 1) {
             throw new IllegalArgumentException("bufferSize must be at least 1, was " + lines);
         }
-        return new WriteOptions(charset, awaitReader, atomicLines, lines, scheduler);
+        return new WriteOptions(charset, awaitReader, atomicWrites, lines, scheduler, delimiter);
     }
 
     /**
@@ -116,7 +123,36 @@ public final class WriteOptions {
      */
     public WriteOptions scheduler(Scheduler scheduler) {
         Objects.requireNonNull(scheduler, "scheduler");
-        return new WriteOptions(charset, awaitReader, atomicLines, bufferSize, scheduler);
+        return new WriteOptions(charset, awaitReader, atomicWrites, bufferSize, scheduler, delimiter);
+    }
+
+    /**
+     * What {@code writeLines} and a {@link FifoSink} write after each line: {@code "\n"} by
+     * default, or another exact delimiter such as {@code "\0"} (for {@code xargs -0} and readers
+     * with {@link ReadOptions#delimiter(String)}) or {@code "\r\n"}. A line the reader would
+     * split is refused with {@link IllegalArgumentException}, as a line containing {@code \n} is:
+     * with {@code "\n"}, one containing {@code \n} or {@code \r} (readers with the default
+     * terminators split at both); otherwise one in which the delimiter occurs, also overlapping the
+     * delimiter written after it ({@code "a"} with {@code "aa"}). Not used by {@code writeBytes}.
+     *
+     * @param delimiter what to write after each line, at least one character
+     * @return a copy of these options with this delimiter
+     * @throws IllegalArgumentException if {@code delimiter} is empty or the charset cannot
+     *     encode it
+     */
+    public WriteOptions delimiter(String delimiter) {
+        Objects.requireNonNull(delimiter, "delimiter");
+        Delimiter.encode(delimiter, charset);
+        return new WriteOptions(charset, awaitReader, atomicWrites, bufferSize, scheduler, delimiter);
+    }
+
+    /**
+     * Returns what is written after each line: {@code "\n"} by default.
+     *
+     * @return the delimiter written after each line
+     */
+    public String delimiter() {
+        return delimiter;
     }
 
     /**
@@ -139,13 +175,13 @@ public final class WriteOptions {
     }
 
     /**
-     * Returns whether every {@code write(2)} carries whole lines and at most {@code PIPE_BUF}
+     * Returns whether every {@code write(2)} carries whole records and at most {@code PIPE_BUF}
      * bytes: {@code true} by default.
      *
-     * @return whether writes are capped at {@code PIPE_BUF} bytes of whole lines
+     * @return whether writes are capped at {@code PIPE_BUF} bytes of whole records
      */
-    public boolean atomicLines() {
-        return atomicLines;
+    public boolean atomicWrites() {
+        return atomicWrites;
     }
 
     /**
@@ -176,20 +212,21 @@ public final class WriteOptions {
             return false;
         }
         WriteOptions that = (WriteOptions) o;
-        return awaitReader == that.awaitReader && atomicLines == that.atomicLines
+        return awaitReader == that.awaitReader && atomicWrites == that.atomicWrites
                 && bufferSize == that.bufferSize && charset.equals(that.charset)
-                && Objects.equals(scheduler, that.scheduler);
+                && Objects.equals(scheduler, that.scheduler) && delimiter.equals(that.delimiter);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(charset, awaitReader, atomicLines, bufferSize, scheduler);
+        return Objects.hash(charset, awaitReader, atomicWrites, bufferSize, scheduler, delimiter);
     }
 
     @Override
     public String toString() {
         return "WriteOptions{charset=" + charset + ", awaitReader=" + awaitReader
-                + ", atomicLines=" + atomicLines + ", bufferSize=" + bufferSize
-                + ", scheduler=" + (scheduler != null ? scheduler : "boundedElastic") + '}';
+                + ", atomicWrites=" + atomicWrites + ", bufferSize=" + bufferSize
+                + ", scheduler=" + (scheduler != null ? scheduler : "boundedElastic")
+                + ", delimiter=" + Delimiter.describe(delimiter) + '}';
     }
 }

@@ -17,8 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 import reactor.core.publisher.Flux;
 
 /**
- * Several writers sharing one FIFO: with {@code atomicLines(true)} no line is ever torn; the
- * control run with {@code atomicLines(false)} shows that the check does detect tearing.
+ * Several writers sharing one FIFO: with {@code atomicWrites(true)} no line is ever torn; the
+ * control run with {@code atomicWrites(false)} shows that the check does detect tearing.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class AtomicLinesTest {
@@ -49,7 +49,7 @@ class AtomicLinesTest {
         Path out = dir.resolve("received-" + atomic);
         try (Peer reader = Peer.start(out, "cat", pipe.path().toString())) {
             Flux.range(0, WRITERS)
-                    .flatMap(id -> pipe.writeLines(lines(id), WriteOptions.defaults().atomicLines(atomic)),
+                    .flatMap(id -> pipe.writeLines(lines(id), WriteOptions.defaults().atomicWrites(atomic)),
                             WRITERS)
                     .then()
                     .block(Duration.ofSeconds(90));

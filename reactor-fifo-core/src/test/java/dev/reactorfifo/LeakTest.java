@@ -192,7 +192,7 @@ class LeakTest {
                             Flux<String> lines = random.nextBoolean()
                                     ? Flux.range(0, Integer.MAX_VALUE).map(n -> "fused line " + n)
                                     : Flux.<String>generate(s -> s.next("generated line " + generated.incrementAndGet()));
-                            WriteOptions options = write.atomicLines(random.nextBoolean());
+                            WriteOptions options = write.atomicWrites(random.nextBoolean());
                             cancelAfterRandomDelay(NamedPipe.of(drained).writeLines(lines, options)
                                     .subscribe(v -> { }, errors::add));
                             break;

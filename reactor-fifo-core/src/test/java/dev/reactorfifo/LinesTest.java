@@ -175,7 +175,7 @@ class LinesTest extends FifoTestCase {
         }
     }
 
-    private static long bytesWrittenBy(long pid) {
+    static long bytesWrittenBy(long pid) {
         try {
             for (String l : Files.readAllLines(Path.of("/proc/" + pid + "/io"))) {
                 if (l.startsWith("wchar:")) {
@@ -303,7 +303,7 @@ class LinesTest extends FifoTestCase {
     }
 
     /** Waits for {@code condition}, failing with {@code what} after {@link #WAIT}. */
-    private static void awaitConditionUnchecked(java.util.concurrent.Callable<Boolean> condition, String what) {
+    static void awaitConditionUnchecked(java.util.concurrent.Callable<Boolean> condition, String what) {
         try {
             awaitCondition(condition, what);
         } catch (Exception e) {

@@ -48,18 +48,18 @@ class OptionsTest {
     @Test
     void writeOptionsWithersReturnCopies() {
         WriteOptions defaults = WriteOptions.defaults();
-        WriteOptions changed = defaults.awaitReader(false).atomicLines(false).bufferSize(7)
+        WriteOptions changed = defaults.awaitReader(false).atomicWrites(false).bufferSize(7)
                 .charset(StandardCharsets.US_ASCII).scheduler(Schedulers.immediate());
         assertThat(defaults.awaitReader()).isTrue();
-        assertThat(defaults.atomicLines()).isTrue();
+        assertThat(defaults.atomicWrites()).isTrue();
         assertThat(defaults.bufferSize()).isEqualTo(256);
         assertThat(defaults.charset()).isEqualTo(StandardCharsets.UTF_8);
         assertThat(changed.awaitReader()).isFalse();
-        assertThat(changed.atomicLines()).isFalse();
+        assertThat(changed.atomicWrites()).isFalse();
         assertThat(changed.bufferSize()).isEqualTo(7);
         assertThat(changed.charset()).isEqualTo(StandardCharsets.US_ASCII);
         assertThat(changed.scheduler()).isSameAs(Schedulers.immediate());
-        assertThat(changed).isNotEqualTo(defaults).hasSameHashCodeAs(defaults.awaitReader(false).atomicLines(false)
+        assertThat(changed).isNotEqualTo(defaults).hasSameHashCodeAs(defaults.awaitReader(false).atomicWrites(false)
                 .bufferSize(7).charset(StandardCharsets.US_ASCII).scheduler(Schedulers.immediate()));
     }
 
@@ -68,5 +68,33 @@ class OptionsTest {
         assertThatThrownBy(() -> WriteOptions.defaults().charset(StandardCharsets.UTF_16LE))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> WriteOptions.defaults().bufferSize(0)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void delimitersAreOptionsLikeTheOthers() {
+        ReadOptions read = ReadOptions.defaults().delimiter("\0");
+        assertThat(ReadOptions.defaults().delimiter()).isEmpty();
+        assertThat(read.delimiter()).contains("\0");
+        assertThat(read).isEqualTo(ReadOptions.defaults().delimiter("\0")).isNotEqualTo(ReadOptions.defaults());
+        assertThat(read.toString()).contains("delimiter=\"\\0\"");
+        WriteOptions write = WriteOptions.defaults().delimiter("\r\n");
+        assertThat(WriteOptions.defaults().delimiter()).isEqualTo("\n");
+        assertThat(write.delimiter()).isEqualTo("\r\n");
+        assertThat(write).isEqualTo(WriteOptions.defaults().delimiter("\r\n")).isNotEqualTo(WriteOptions.defaults());
+        assertThat(write.toString()).contains("delimiter=\"\\r\\n\"");
+    }
+
+    @Test
+    void aDelimiterMustBeNonEmptyAndEncodableInTheCharset() {
+        assertThatThrownBy(() -> ReadOptions.defaults().delimiter("")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("at least one character");
+        assertThatThrownBy(() -> WriteOptions.defaults().delimiter("")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> ReadOptions.defaults().charset(StandardCharsets.US_ASCII).delimiter("\u20ac"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("cannot be encoded in US-ASCII");
+        assertThatThrownBy(() -> WriteOptions.defaults().delimiter("\u20ac").charset(StandardCharsets.US_ASCII))
+                .as("checked again when the charset changes").isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> ReadOptions.defaults().delimiter(null)).isInstanceOf(NullPointerException.class)
+                .hasMessage("delimiter");
     }
 }

@@ -36,10 +36,10 @@ final class WriteScenario {
 
     static List<Contender> contenders() {
         return List.of(BW, PIPE_BUF_SEGMENTS,
-                new Contender("writeLines-atomic", "`writeLines`, atomicLines=true (default)"),
-                new Contender("writeLines-batch", "`writeLines`, atomicLines=false"),
-                new Contender("sink-atomic", "`FifoSink`, atomicLines=true (default)"),
-                new Contender("sink-batch", "`FifoSink`, atomicLines=false"));
+                new Contender("writeLines-atomic", "`writeLines`, atomicWrites=true (default)"),
+                new Contender("writeLines-batch", "`writeLines`, atomicWrites=false"),
+                new Contender("sink-atomic", "`FifoSink`, atomicWrites=true (default)"),
+                new Contender("sink-batch", "`FifoSink`, atomicWrites=false"));
     }
 
     private WriteScenario() {
@@ -106,12 +106,12 @@ final class WriteScenario {
             report.verdict(scope, "`FifoSink` (default options, one emitting thread) >= 0.8x `BufferedWriter`",
                     Stats.fmt("%.2fx", sink), sink >= 0.8);
             double batch = Stats.median(measured.overBase("writeLines-batch"));
-            report.verdict(scope, "`writeLines` (atomicLines=false) >= 1.1x `BufferedWriter`", Stats.fmt("%.2fx", batch), batch >= 1.1);
+            report.verdict(scope, "`writeLines` (atomicWrites=false) >= 1.1x `BufferedWriter`", Stats.fmt("%.2fx", batch), batch >= 1.1);
             double atomic = Stats.median(ReadScenario.pairRatio(measured.mbps("writeLines-atomic"), measured.mbps(PIPE_BUF_SEGMENTS.key())));
-            report.verdict(scope, "`writeLines` (atomicLines=true, default) >= 0.95x the PIPE_BUF-segment baseline",
+            report.verdict(scope, "`writeLines` (atomicWrites=true, default) >= 0.95x the PIPE_BUF-segment baseline",
                     Stats.fmt("%.2fx", atomic), atomic >= 0.95);
             double atomicOverBw = Stats.median(measured.overBase("writeLines-atomic"));
-            report.verdict(scope, "earlier bar: `writeLines` (atomicLines=true) >= 1.0x `BufferedWriter`",
+            report.verdict(scope, "earlier bar: `writeLines` (atomicWrites=true) >= 1.0x `BufferedWriter`",
                     Stats.fmt("%.2fx", atomicOverBw), atomicOverBw >= 1.0);
             report.endVerdicts();
         } finally {
@@ -175,11 +175,11 @@ final class WriteScenario {
                 case "writeLines-atomic":
                 case "writeLines-batch":
                     NamedPipe.of(fifo).writeLines(Flux.fromIterable(lines),
-                            WriteOptions.defaults().atomicLines(key.endsWith("atomic"))).block();
+                            WriteOptions.defaults().atomicWrites(key.endsWith("atomic"))).block();
                     break;
                 case "sink-atomic":
                 case "sink-batch":
-                    sinkLoop(NamedPipe.of(fifo).sink(WriteOptions.defaults().atomicLines(key.endsWith("atomic"))), lines);
+                    sinkLoop(NamedPipe.of(fifo).sink(WriteOptions.defaults().atomicWrites(key.endsWith("atomic"))), lines);
                     break;
                 default:
                     throw new IllegalArgumentException(key);

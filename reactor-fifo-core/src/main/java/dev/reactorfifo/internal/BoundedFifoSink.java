@@ -54,9 +54,9 @@ public final class BoundedFifoSink implements FifoSink {
     /** @param noFollow refuse a symbolic link at {@code path} (a FIFO that createIfAbsent checked) */
     public BoundedFifoSink(String path, WriteOptions options, boolean noFollow) {
         this.path = path;
-        this.encoder = new LineEncoder(options.charset(), path);
+        this.encoder = new LineEncoder(options.charset(), options.delimiter(), path);
         this.queue = new ExactCapacityQueue<>(options.bufferSize());
-        this.writer = new FifoWriteMono.WriteSubscriber(new Outcome(), path, options, noFollow, written);
+        this.writer = new FifoWriteMono.WriteSubscriber(new Outcome(), path, options, noFollow, false, written);
         writer.onSubscribe(new LineSource());
     }
 

@@ -19,8 +19,8 @@ import reactor.util.concurrent.Queues;
 import reactor.util.context.Context;
 
 /**
- * Writes the lines of a publisher into a FIFO; completes when all are written and the descriptor
- * is closed.
+ * Writes the lines or byte buffers of a publisher into a FIFO; completes when all are written and
+ * the descriptor is closed.
  *
  * <p>Threads: a drain task on the options' scheduler opens the FIFO (waiting for a reader on a
  * timer), then moves every line that is available into a batch buffer and writes the batch when
@@ -39,33 +39,46 @@ public final class FifoWriteMono extends Mono<Void> {
     static final int BATCH_CAPACITY = 1 << 16;
     private static final BufferPool BATCH_BUFFERS = BufferPool.ofSize(BATCH_CAPACITY);
 
-    private final Flux<String> source;
+    private final Flux<?> source;
     private final String path;
     private final WriteOptions options;
     private final boolean noFollow;
+    private final boolean bytes;
 
-    /** @param noFollow refuse a symbolic link at {@code path} (a FIFO that createIfAbsent checked) */
-    public FifoWriteMono(Flux<String> source, String path, WriteOptions options, boolean noFollow) {
+    private FifoWriteMono(Flux<?> source, String path, WriteOptions options, boolean noFollow, boolean bytes) {
         this.source = source;
         this.path = path;
         this.options = options;
         this.noFollow = noFollow;
+        this.bytes = bytes;
+    }
+
+    /** @param noFollow refuse a symbolic link at {@code path} (a FIFO that createIfAbsent checked) */
+    public static Mono<Void> lines(Flux<String> source, String path, WriteOptions options, boolean noFollow) {
+        return new FifoWriteMono(source, path, options, noFollow, false);
+    }
+
+    /** @param noFollow refuse a symbolic link at {@code path} (a FIFO that createIfAbsent checked) */
+    public static Mono<Void> bytes(Flux<ByteBuffer> source, String path, WriteOptions options, boolean noFollow) {
+        return new FifoWriteMono(source, path, options, noFollow, true);
     }
 
     @Override
     public void subscribe(CoreSubscriber<? super Void> actual) {
         try {
-            FifoDrain.requireAsync(options.scheduler(), "NamedPipe.writeLines() to " + path);
+            FifoDrain.requireAsync(options.scheduler(), (bytes ? "NamedPipe.writeBytes()" : "NamedPipe.writeLines()")
+                    + " to " + path);
         } catch (IllegalStateException e) {
             Operators.error(actual, e);
             return;
         }
-        source.subscribe(new WriteSubscriber(actual, path, options, noFollow, null));
+        source.subscribe(new WriteSubscriber(actual, path, options, noFollow, bytes, null));
     }
 
     /**
-     * Writes what its upstream sends: {@code String} lines, encoded here, or lines a
-     * {@link BoundedFifoSink} encoded already as {@code byte[]} (without terminator).
+     * Writes what its upstream sends: {@code String} lines, encoded here, lines a
+     * {@link BoundedFifoSink} encoded already as {@code byte[]} (without delimiter), or
+     * {@code ByteBuffer}s of {@code writeBytes}, whose remaining bytes are written as they are.
      */
     static final class WriteSubscriber extends FifoDrain implements CoreSubscriber<Object>, Subscription, Scannable {
 
@@ -74,6 +87,10 @@ public final class FifoWriteMono extends Mono<Void> {
         private final WriteOptions options;
         private final LineEncoder encoder;
         private final boolean noFollow;
+        /** What the upstream sends, for messages: "lines" or "buffers". */
+        private final String elements;
+        /** Written after each element: the options' delimiter for lines, nothing for buffers. */
+        private final byte[] delimiter;
         private final @Nullable AtomicLong linesWrittenCounter;
 
         private @Nullable Subscription upstream;
@@ -84,13 +101,13 @@ public final class FifoWriteMono extends Mono<Void> {
         private @Nullable FifoWriteEnd writeEnd;
         private FifoWriteEnd.@Nullable Opener opener;
         private @Nullable LineBatcher batch;
-        /** A line longer than a batch, being written on its own, and how much of it (with its \n) is written. */
-        private byte @Nullable [] oversize;
+        /** An element longer than a batch, being written on its own, and how much of it (with its delimiter) is written. */
+        private @Nullable ByteBuffer oversize;
         private int oversizeWritten;
         /** Why a line was refused: no more lines are taken, the accepted ones are written, then this fails. */
         private @Nullable Exception rejected;
-        /** An encoded line waiting for room in the batch. */
-        private byte @Nullable [] pendingLine;
+        /** An encoded line ({@code byte[]}) or a buffer waiting for room in the batch. */
+        private @Nullable Object pendingLine;
         private long linesWritten;
         private int consumed;
         /**
@@ -108,15 +125,20 @@ public final class FifoWriteMono extends Mono<Void> {
         private volatile boolean upstreamDone;
         private @Nullable Throwable upstreamError;
 
-        /** @param linesWrittenCounter if not null, counts the lines handed to the pipe as they are */
+        /**
+         * @param bytes the upstream sends {@code ByteBuffer}s, written without a delimiter
+         * @param linesWrittenCounter if not null, counts the lines handed to the pipe as they are
+         */
         WriteSubscriber(CoreSubscriber<? super Void> actual, String path, WriteOptions options, boolean noFollow,
-                @Nullable AtomicLong linesWrittenCounter) {
+                boolean bytes, @Nullable AtomicLong linesWrittenCounter) {
             super(options.scheduler());
             this.actual = actual;
             this.path = path;
             this.options = options;
-            this.encoder = new LineEncoder(options.charset(), path);
+            this.encoder = new LineEncoder(options.charset(), options.delimiter(), path);
             this.noFollow = noFollow;
+            this.elements = bytes ? "buffers" : "lines";
+            this.delimiter = bytes ? new byte[0] : encoder.delimiterBytes();
             this.linesWrittenCounter = linesWrittenCounter;
         }
 
@@ -166,7 +188,7 @@ public final class FifoWriteMono extends Mono<Void> {
             if (++received > requestedTotal || !queue.offer(line)) {
                 upstream.cancel();
                 onError(Operators.onOperatorError(Exceptions.failWithOverflow(
-                        "writeLines received more lines than it requested"), actual.currentContext()));
+                        "the writer received more " + elements + " than it requested"), actual.currentContext()));
                 return;
             }
             signal();
@@ -264,7 +286,8 @@ public final class FifoWriteMono extends Mono<Void> {
                     return; // else the waiter resumes us for the next try
                 }
                 writeEnd = end;
-                batch = new LineBatcher(BATCH_CAPACITY, options.atomicLines() ? end.pipeBuf() : BATCH_CAPACITY);
+                batch = new LineBatcher(BATCH_CAPACITY, options.atomicWrites() ? end.pipeBuf() : BATCH_CAPACITY,
+                        delimiter);
                 if (sourceMode != Fuseable.SYNC) {
                     requestUpstream(PREFETCH);
                 }
@@ -284,7 +307,7 @@ public final class FifoWriteMono extends Mono<Void> {
                     stop();
                     return;
                 }
-                byte[] bytes = pendingLine;
+                Object bytes = pendingLine;
                 if (bytes == null) {
                     if (rejected != null) {
                         finish(end); // resumes the flush of the lines accepted before the bad one
@@ -318,12 +341,13 @@ public final class FifoWriteMono extends Mono<Void> {
         }
 
         /**
-         * @return the line's bytes, or null if it is refused: then the upstream is cancelled and the
-         *     lines accepted before it are still written before the error is signalled
+         * @return the line's bytes ({@code byte[]}) or the buffer, or null if it is refused: then the
+         *     upstream is cancelled and the lines accepted before it are still written before the
+         *     error is signalled
          */
-        private byte @Nullable [] encode(Object line) {
-            if (line instanceof byte[]) {
-                return (byte[]) line; // encoded and checked by the sink on its emitting thread
+        private @Nullable Object encode(Object line) {
+            if (line instanceof byte[] || line instanceof ByteBuffer) {
+                return line; // a line encoded and checked by the sink on its emitting thread, or bytes
             }
             try {
                 return encoder.encode((String) line, linesWritten + batch.pendingLines() + 1);
@@ -353,20 +377,20 @@ public final class FifoWriteMono extends Mono<Void> {
          *
          * @return false if it could not be placed yet (waiting for room) or the stream ended
          */
-        private boolean place(FifoWriteEnd end, byte[] bytes) throws Exception {
+        private boolean place(FifoWriteEnd end, Object bytes) throws Exception {
             LineBatcher b = batch;
-            if (b.add(bytes)) {
+            if (add(b, bytes)) {
                 return true;
             }
             if (!flush(end)) {
                 return false;
             }
-            if (b.add(bytes)) {
+            if (add(b, bytes)) {
                 return true;
             }
             // longer than a batch: written whole and in order, slice by slice through the (now
             // empty) batch buffer, but not atomically; it is no longer pending but oversize
-            oversize = bytes;
+            oversize = bytes instanceof byte[] ? ByteBuffer.wrap((byte[]) bytes) : ((ByteBuffer) bytes).duplicate();
             oversizeWritten = 0;
             pendingLine = null;
             return writeOversize(end);
@@ -394,19 +418,24 @@ public final class FifoWriteMono extends Mono<Void> {
             return true;
         }
 
+        private static boolean add(LineBatcher batch, Object bytes) {
+            return bytes instanceof byte[] ? batch.add((byte[]) bytes) : batch.add((ByteBuffer) bytes);
+        }
+
         private boolean writeOversize(FifoWriteEnd end) throws Exception {
-            byte[] line = oversize;
-            int total = line.length + 1;
+            ByteBuffer element = oversize; // the caller's bytes, read by absolute index only
+            int size = element.remaining();
+            int total = size + delimiter.length;
             ByteBuffer buffer = batch.buffer();
             while (oversizeWritten < total) {
                 int slice = Math.min(buffer.capacity(), total - oversizeWritten);
-                int fromLine = Math.min(slice, line.length - oversizeWritten);
+                int fromElement = Math.max(0, Math.min(slice, size - oversizeWritten));
                 // copying the slice again after a PENDING write is harmless: the same bytes
-                if (fromLine > 0) {
-                    buffer.put(0, line, oversizeWritten, fromLine);
+                if (fromElement > 0) {
+                    buffer.put(0, element, element.position() + oversizeWritten, fromElement);
                 }
-                if (fromLine < slice) {
-                    buffer.put(fromLine, (byte) '\n');
+                for (int i = fromElement; i < slice; i++) {
+                    buffer.put(i, delimiter[oversizeWritten + i - size]);
                 }
                 if (!written(end.write(buffer, 0, slice, isInline()))) {
                     return false;
@@ -429,7 +458,7 @@ public final class FifoWriteMono extends Mono<Void> {
                     return false;
                 default:
                     fail(new BrokenPipeException(path + ": the reader went away (broken pipe) after "
-                            + linesWritten + " lines were written into the pipe", linesWritten));
+                            + linesWritten + " " + elements + " were written into the pipe", linesWritten));
                     return false;
             }
         }

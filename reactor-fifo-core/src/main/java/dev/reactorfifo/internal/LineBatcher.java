@@ -4,10 +4,11 @@ import java.nio.ByteBuffer;
 import java.util.Arrays;
 
 /**
- * Packs encoded lines into one buffer cut into segments, each segment one future
- * {@code write(2)}: whole lines only, and at most {@code segmentLimit} bytes unless it holds a
- * single longer line. With {@code segmentLimit = PIPE_BUF} every segment is written atomically,
- * so lines of concurrent writers never interleave.
+ * Packs records (encoded lines, each followed by its delimiter, or buffers of bytes as they are)
+ * into one buffer cut into segments, each segment one future {@code write(2)}: whole records
+ * only, and at most {@code segmentLimit} bytes unless it holds a single longer record. With
+ * {@code segmentLimit = PIPE_BUF} every segment is written atomically, so records of concurrent
+ * writers never interleave.
  *
  * <p>Why segments in one large buffer rather than one small buffer per write: writing a segment
  * as soon as it fills leaves encoding work between the writes, so a fast reader drains the pipe
@@ -24,6 +25,8 @@ public final class LineBatcher {
 
     private final int capacity;
     private final int segmentLimit;
+    /** Written after each record: a line's delimiter, or nothing for buffers of bytes. */
+    private final byte[] delimiter;
     private ByteBuffer buffer = NONE;
     private int length;
     /** End offset and line count of each closed segment; the open one runs from the last end. */
@@ -42,8 +45,23 @@ public final class LineBatcher {
      * @param segmentLimit the largest write that keeps lines whole (PIPE_BUF for atomic lines)
      */
     public LineBatcher(int capacity, int segmentLimit) {
+        this(capacity, segmentLimit, new byte[] {'\n'});
+    }
+
+    /**
+     * @param capacity the size of the buffers that will be lent; a longer record cannot be batched
+     * @param segmentLimit the largest write that keeps records whole (PIPE_BUF for atomic writes)
+     * @param delimiter written after each record (empty for buffers of bytes)
+     */
+    public LineBatcher(int capacity, int segmentLimit, byte[] delimiter) {
         this.capacity = capacity;
         this.segmentLimit = Math.min(segmentLimit, capacity);
+        this.delimiter = delimiter.clone();
+    }
+
+    /** @return the bytes written after each record */
+    public byte[] delimiter() {
+        return delimiter.clone();
     }
 
     /** @return the size of the buffers to lend */
@@ -83,12 +101,49 @@ public final class LineBatcher {
     }
 
     /**
-     * Appends {@code line} and a {@code \n}.
+     * Appends {@code line} and the delimiter.
      *
      * @return false if the buffer has no room left for it: write the segments, then add again
      */
     public boolean add(byte[] line) {
-        int needed = line.length + 1;
+        int needed = line.length + delimiter.length;
+        if (!makeRoom(needed)) {
+            return false;
+        }
+        buffer.put(length, line);
+        putDelimiter(length + line.length);
+        added(needed);
+        return true;
+    }
+
+    /**
+     * Appends the remaining bytes of {@code record} and the delimiter; {@code record} itself is
+     * not changed (its position stays).
+     *
+     * @return false if the buffer has no room left for it: write the segments, then add again
+     */
+    public boolean add(ByteBuffer record) {
+        int size = record.remaining();
+        int needed = size + delimiter.length;
+        if (!makeRoom(needed)) {
+            return false;
+        }
+        buffer.put(length, record, record.position(), size);
+        putDelimiter(length + size);
+        added(needed);
+        return true;
+    }
+
+    private void putDelimiter(int at) {
+        if (delimiter.length == 1) {
+            buffer.put(at, delimiter[0]); // the usual \n: a bulk put costs more for one byte
+        } else if (delimiter.length > 1) {
+            buffer.put(at, delimiter);
+        }
+    }
+
+    /** @return whether {@code needed} bytes fit; closes the open segment first if they would pass its limit */
+    private boolean makeRoom(int needed) {
         if (length + needed > buffer.capacity()) { // also while no buffer is lent
             return false;
         }
@@ -96,15 +151,16 @@ public final class LineBatcher {
         if (openSegmentLines > 0 && length - openStart + needed > segmentLimit) {
             closeSegment();
         }
-        buffer.put(length, line);
-        buffer.put(length + line.length, (byte) '\n');
-        length += needed;
+        return true;
+    }
+
+    private void added(int bytes) {
+        length += bytes;
         openSegmentLines++;
         pendingLines++;
-        if (needed >= segmentLimit) {
-            closeSegment(); // a line of a segment's size stands alone
+        if (bytes >= segmentLimit) {
+            closeSegment(); // a record of a segment's size stands alone
         }
-        return true;
     }
 
     private void closeSegment() {

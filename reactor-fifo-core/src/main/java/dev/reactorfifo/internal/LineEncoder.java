@@ -12,25 +12,47 @@ import java.util.Arrays;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A line to the bytes written for it (without its {@code \n}). Pure and not thread-safe.
+ * A line to the bytes written for it (without its delimiter). Pure and not thread-safe.
  *
- * <p>Refuses what would corrupt the stream at the reader: a {@code \n} or {@code \r} inside a
- * line (it would become several lines) and characters the charset cannot encode (the JDK's
- * {@code getBytes} would write a silent {@code ?}).
+ * <p>Refuses what would corrupt the stream at the reader: with the default {@code \n}, a
+ * {@code \n} or {@code \r} inside a line (a reader with the default terminators would split it);
+ * with another delimiter, a line in which the delimiter would be found before the line's end,
+ * inside it or overlapping the delimiter written after it; and characters the charset cannot
+ * encode (the JDK's {@code getBytes} would write a silent {@code ?}).
  */
 public final class LineEncoder {
+
+    private static final Delimiter QUESTION_MARK = new Delimiter(new byte[] {'?'});
 
     private final Charset charset;
     private final boolean utf8;
     private final String target;
+    /** The delimiter written after each line, or null for the default {@code \n}. */
+    private final @Nullable Delimiter delimiter;
+    private final String describedDelimiter;
     private @Nullable CharsetEncoder encoder;
 
     /** @param target names the destination in error messages (the FIFO's path) */
     public LineEncoder(Charset charset, String target) {
+        this(charset, "\n", target);
+    }
+
+    /**
+     * @param delimiter what is written after each line; {@code "\n"} also refuses a {@code \r}
+     * @param target names the destination in error messages (the FIFO's path)
+     */
+    public LineEncoder(Charset charset, String delimiter, String target) {
         AsciiCompatibleCharsets.require(charset);
         this.charset = charset;
         this.utf8 = charset.equals(StandardCharsets.UTF_8);
         this.target = target;
+        this.delimiter = delimiter.equals("\n") ? null : new Delimiter(Delimiter.encode(delimiter, charset));
+        this.describedDelimiter = Delimiter.describe(delimiter);
+    }
+
+    /** @return the bytes written after each line */
+    public byte[] delimiterBytes() {
+        return delimiter == null ? new byte[] {'\n'} : delimiter.bytes();
     }
 
     /**
@@ -39,6 +61,10 @@ public final class LineEncoder {
      * @throws CharacterCodingException if the charset cannot encode a character of it
      */
     public byte[] encode(String line, long lineNumber) throws CharacterCodingException {
+        Delimiter d = delimiter;
+        if (d != null) {
+            return encodeDelimited(line, lineNumber, d);
+        }
         byte[] bytes;
         int terminator;
         if (utf8) {
@@ -60,6 +86,52 @@ public final class LineEncoder {
                     + ", which would split it into several lines at the reader");
         }
         return bytes;
+    }
+
+    private byte[] encodeDelimited(String line, long lineNumber, Delimiter d) throws CharacterCodingException {
+        byte[] bytes;
+        if (utf8) {
+            bytes = line.getBytes(StandardCharsets.UTF_8);
+            if (QUESTION_MARK.indexOf(bytes, 0, bytes.length) >= 0) {
+                requireWellFormedSurrogates(line, lineNumber);
+            }
+        } else {
+            bytes = encodeStrictly(line, lineNumber);
+        }
+        int at = d.indexOf(bytes, 0, bytes.length);
+        if (at < 0) {
+            at = overlapWithTheDelimiterAfter(bytes, d);
+        }
+        if (at >= 0) {
+            throw new IllegalArgumentException(target + ": line " + lineNumber + " contains the delimiter "
+                    + describedDelimiter + (at + d.length() > bytes.length ? ", with the delimiter written after it," : "")
+                    + " at index " + at + ", which would split it at the reader");
+        }
+        return bytes;
+    }
+
+    /**
+     * @return where the delimiter would begin in the line's last bytes followed by the delimiter
+     *     ({@code "a"} then {@code "aa"} reads as {@code "aa"} then {@code "a"}), or -1
+     */
+    private static int overlapWithTheDelimiterAfter(byte[] bytes, Delimiter d) {
+        for (int k = Math.min(d.length() - 1, bytes.length); k >= 1; k--) {
+            int start = bytes.length - k;
+            if (d.regionMatches(0, bytes, start, k) && selfOverlaps(d, k)) {
+                return start;
+            }
+        }
+        return -1;
+    }
+
+    /** @return whether the delimiter's first {@code d - k} bytes equal its bytes from {@code k} on */
+    private static boolean selfOverlaps(Delimiter d, int k) {
+        for (int i = k; i < d.length(); i++) {
+            if (d.byteAt(i) != d.byteAt(i - k)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void requireWellFormedSurrogates(String line, long lineNumber) throws CharacterCodingException {

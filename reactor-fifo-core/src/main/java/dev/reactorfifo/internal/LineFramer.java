@@ -14,7 +14,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * Bytes to lines, with {@code BufferedReader.readLine} terminators ({@code \n}, {@code \r\n}, a
  * lone {@code \r}; a {@code \r} ending one chunk and a {@code \n} starting the next are one
- * terminator). Pure: no I/O, no threads, so any chunking of the same bytes can be tested to give
+ * terminator), or with one exact {@link Delimiter} instead (a delimiter of several bytes may be
+ * split across chunks anywhere). Pure: no I/O, no threads, so any chunking of the same bytes can be tested to give
  * the same lines.
  *
  * <p>Use: {@link #feed} a chunk, call {@link #next()} until it returns {@code null} (the caller may
@@ -39,6 +40,10 @@ public final class LineFramer {
     private final boolean utf8;
     private final int maxLineLength;
     private final String source;
+    /** The exact delimiter, or null for the terminators of {@code readLine}. */
+    private final @Nullable Delimiter delimiter;
+    /** How long the carry may grow before a delimiter is found: the limit plus a delimiter's first bytes. */
+    private final int partialFrameLimit;
     private @Nullable CharsetDecoder decoder;
 
     private byte[] chunk = NONE;
@@ -57,7 +62,19 @@ public final class LineFramer {
      * @param source names the input in error messages (the FIFO's path)
      */
     public LineFramer(Charset charset, CodingErrorAction malformedInput, int maxLineLength, String source) {
+        this(charset, malformedInput, maxLineLength, null, source);
+    }
+
+    /**
+     * @param delimiter the one exact delimiter of frames, or null for the terminators of
+     *     {@code readLine}
+     */
+    public LineFramer(Charset charset, CodingErrorAction malformedInput, int maxLineLength,
+            @Nullable Delimiter delimiter, String source) {
         AsciiCompatibleCharsets.require(charset);
+        this.delimiter = delimiter;
+        this.partialFrameLimit = delimiter == null ? maxLineLength
+                : (int) Math.min(Integer.MAX_VALUE - 8, (long) maxLineLength + delimiter.length() - 1);
         this.charset = charset;
         this.report = malformedInput == CodingErrorAction.REPORT;
         this.utf8 = charset.equals(StandardCharsets.UTF_8);
@@ -123,11 +140,14 @@ public final class LineFramer {
         if (position >= limit) {
             if (flushCarry) {
                 flushCarry = false;
-                String fragment = takeCarry();
+                String fragment = delimiter != null ? takeFrameFromCarry() : takeCarry();
                 lineNumber++;
                 return fragment;
             }
             return null;
+        }
+        if (delimiter != null) {
+            return nextDelimited(delimiter);
         }
         if (skipLineFeed) {
             skipLineFeed = false;
@@ -166,6 +186,70 @@ public final class LineFramer {
         return line;
     }
 
+    /** {@link #next()} with an exact delimiter; the chunk has bytes left. */
+    private @Nullable String nextDelimited(Delimiter d) throws LineTooLongException, MalformedLineException {
+        if (carryLength > 0 && d.length() > 1) {
+            int straddling = straddlingDelimiter(d);
+            if (straddling >= 0) {
+                position += d.length() - (carryLength - straddling);
+                carryLength = straddling; // the delimiter's first bytes are not part of the frame
+                String line = takeFrameFromCarry();
+                lineNumber++;
+                return line;
+            }
+        }
+        int start = position;
+        int end = d.indexOf(chunk, start, limit);
+        if (end < 0) {
+            // the carry may end with the delimiter's first bytes, so it may pass the limit by those
+            appendCarry(start, limit - start, partialFrameLimit);
+            position = limit;
+            return null;
+        }
+        String line;
+        if (carryLength == 0) {
+            if (end - start > maxLineLength) {
+                throw tooLong();
+            }
+            line = decode(chunk, start, end - start);
+        } else {
+            appendCarry(start, end - start, maxLineLength);
+            line = takeFrameFromCarry();
+        }
+        position = end + d.length();
+        lineNumber++;
+        return line;
+    }
+
+    /**
+     * Looks for a delimiter that begins in the carry's last bytes and ends in the chunk; the
+     * earliest wins, as in a single buffer. A delimiter wholly inside the carry cannot be there:
+     * every byte of it was searched when it was a chunk's. One that the chunk is too short to end
+     * is not decided here: the chunk joins the carry, and the next chunk looks again.
+     *
+     * @return the carry index where it begins, or -1
+     */
+    private int straddlingDelimiter(Delimiter d) {
+        int available = limit - position;
+        for (int s = Math.max(0, carryLength - (d.length() - 1)); s < carryLength; s++) {
+            int inCarry = carryLength - s;
+            int needed = d.length() - inCarry;
+            if (needed <= available && d.regionMatches(0, carry, s, inCarry)
+                    && d.regionMatches(inCarry, chunk, position, needed)) {
+                return s;
+            }
+        }
+        return -1;
+    }
+
+    /** The carry as a frame, which may not pass the limit (it could hold a delimiter's first bytes). */
+    private String takeFrameFromCarry() throws LineTooLongException, MalformedLineException {
+        if (carryLength > maxLineLength) {
+            throw tooLong();
+        }
+        return takeCarry();
+    }
+
     private String takeCarry() throws MalformedLineException {
         String line = decode(carry, 0, carryLength);
         carryLength = 0;
@@ -176,12 +260,16 @@ public final class LineFramer {
     }
 
     private void appendCarry(int from, int length) throws LineTooLongException {
+        appendCarry(from, length, maxLineLength);
+    }
+
+    private void appendCarry(int from, int length, int carryLimit) throws LineTooLongException {
         int needed = carryLength + length;
-        if (needed > maxLineLength) {
+        if (needed > carryLimit) {
             throw tooLong();
         }
         if (needed > carry.length) {
-            int grown = (int) Math.min(maxLineLength, Math.max(Math.max((long) carry.length * 2, needed), 64));
+            int grown = (int) Math.min(carryLimit, Math.max(Math.max((long) carry.length * 2, needed), 64));
             carry = java.util.Arrays.copyOf(carry, grown);
         }
         System.arraycopy(chunk, from, carry, carryLength, length);

@@ -4,11 +4,13 @@
  *
  * <p>Layers, each knowing only the one below it:
  * <ul>
- *   <li>publishers ({@code FifoLinesFlux}, {@code FifoWriteMono}, {@code BoundedFifoSink}, and
- *       their drain loop {@code FifoDrain}): demand, cancellation, batch emission, scheduler
- *       hand-off; no system calls;</li>
+ *   <li>publishers ({@code FifoReadFlux} with its {@code Framing}s {@code LineFraming} and
+ *       {@code ChunkFraming}, {@code FifoWriteMono}, {@code BoundedFifoSink}, and their drain
+ *       loop {@code FifoDrain}): demand, cancellation, batch emission, scheduler hand-off; no
+ *       system calls;</li>
  *   <li>codec ({@code LineFramer}, {@code LineEncoder}, {@code LineBatcher}, {@code Terminators},
- *       {@code AsciiCompatibleCharsets}): pure byte and line work, testable without any FIFO;</li>
+ *       {@code Delimiter}, {@code AsciiCompatibleCharsets}): pure byte and line work, testable
+ *       without any FIFO;</li>
  *   <li>transport ({@code FifoReadEnd}, {@code FifoWriteEnd}: one non-blocking descriptor;
  *       {@code Waiter}: a subscription's one-shot interest in it; {@code Poller},
  *       {@code EpollPoller}, {@code PollPoller}: the one thread that waits for every FIFO;

@@ -109,4 +109,32 @@ class LineBatcherTest {
         assertThat(b.takeBack()).isSameAs(buffer);
         assertThat(b.hasBuffer()).isFalse();
     }
+
+    @Test
+    void buffersAreAddedAsTheyAreWithTheirPositionLeftAlone() {
+        LineBatcher b = new LineBatcher(64, 64, new byte[0]);
+        b.lend(java.nio.ByteBuffer.allocateDirect(64));
+        java.nio.ByteBuffer record = java.nio.ByteBuffer.wrap("xxabcyy".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        record.position(2).limit(5);
+        assertThat(b.add(record)).isTrue();
+        assertThat(record.position()).isEqualTo(2);
+        assertThat(record.limit()).isEqualTo(5);
+        assertThat(b.add("de".getBytes(java.nio.charset.StandardCharsets.US_ASCII))).isTrue();
+        b.seal();
+        byte[] written = new byte[b.segmentEnd() - b.segmentStart()];
+        b.buffer().get(b.segmentStart(), written);
+        assertThat(new String(written, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("abcde");
+    }
+
+    @Test
+    void aDelimiterOfSeveralBytesFollowsEveryRecord() {
+        LineBatcher b = new LineBatcher(64, 64, new byte[] {'\r', '\n'});
+        b.lend(java.nio.ByteBuffer.allocateDirect(64));
+        assertThat(b.add("a".getBytes(java.nio.charset.StandardCharsets.US_ASCII))).isTrue();
+        assertThat(b.add(java.nio.ByteBuffer.wrap(new byte[] {'b'}))).isTrue();
+        b.seal();
+        byte[] written = new byte[b.segmentEnd() - b.segmentStart()];
+        b.buffer().get(b.segmentStart(), written);
+        assertThat(new String(written, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("a\r\nb\r\n");
+    }
 }

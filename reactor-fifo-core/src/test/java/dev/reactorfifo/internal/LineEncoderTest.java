@@ -48,4 +48,18 @@ class LineEncoderTest {
                 .isInstanceOf(CharacterCodingException.class)
                 .hasMessage("p: line 3 has a character that ISO-8859-1 cannot encode");
     }
+
+    @Test
+    void withAnotherDelimiterOnlyWhatTheReaderWouldSplitIsRefused() throws Exception {
+        LineEncoder nul = new LineEncoder(UTF_8, "\0", "p");
+        assertThat(nul.encode("a\nb\rc", 1)).as("newlines are data now").hasSize(5);
+        assertThat(nul.delimiterBytes()).containsExactly(0);
+        assertThatThrownBy(() -> nul.encode("a\0", 4)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("p: line 4 contains the delimiter \"\\0\" at index 1, which would split it at the reader");
+        LineEncoder overlapping = new LineEncoder(UTF_8, "abab", "p");
+        assertThat(overlapping.encode("b", 1)).hasSize(1);
+        assertThat(overlapping.encode("aba", 1)).as("\"aba\" + \"abab\": the first \"abab\" starts at 3").hasSize(3);
+        assertThatThrownBy(() -> overlapping.encode("xab", 2)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("with the delimiter written after it, at index 1");
+    }
 }

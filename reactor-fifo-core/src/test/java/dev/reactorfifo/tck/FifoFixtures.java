@@ -57,6 +57,16 @@ final class FifoFixtures {
         sh("i=0; while [ $i -lt " + lines + " ]; do echo line$i; i=$((i+1)); done > " + quote(pipe.path()));
     }
 
+    /**
+     * A writer process that writes {@code blocks} blocks of {@code blockSize} bytes in one
+     * {@code write(2)} and closes: with reads of {@code blockSize}, exactly {@code blocks} reads.
+     * (All of it fits the pipe, and a write that fits is never seen in part: the kernel holds the
+     * pipe's lock for the whole copy.)
+     */
+    void blockWriterOf(NamedPipe pipe, long blocks, int blockSize) {
+        sh("exec python3 -c 'import os, sys; os.write(1, b\"x\" * " + blocks * blockSize + ")' > " + quote(pipe.path()));
+    }
+
     /** A reader process that takes everything written into {@code pipe} until the last writer closes. */
     void readerOf(NamedPipe pipe) {
         sh("exec cat " + quote(pipe.path()) + " > /dev/null");

@@ -47,7 +47,7 @@ final class CountingDrain extends FifoDrain {
             seenB = true;
         }
         if (isCancelled()) {
-            stop(); // what FifoLinesFlux's and FifoWriteMono's drains do on a cancel
+            stop(); // what FifoReadFlux's and FifoWriteMono's drains do on a cancel
         }
         inDrain.decrementAndGet();
     }

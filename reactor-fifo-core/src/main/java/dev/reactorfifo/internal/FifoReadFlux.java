@@ -3,6 +3,7 @@ package dev.reactorfifo.internal;
 import dev.reactorfifo.ReadOptions;
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
@@ -12,53 +13,68 @@ import reactor.core.publisher.Operators;
 import reactor.util.context.Context;
 
 /**
- * A FIFO as a cold {@code Flux<String>} of lines. Each subscriber gets its own read descriptor,
- * opened on the options' scheduler when it subscribes.
+ * A FIFO as a cold Flux of what its {@link Framing} makes of the bytes: lines
+ * ({@link #lines}) or the chunks read ({@link #bytes}). Each subscriber gets its own read
+ * descriptor, opened on the options' scheduler when it subscribes.
  *
  * <p>Threads: a drain task on the scheduler opens the FIFO, arms the poller and ends when nothing
  * can be read yet, and, once the poller reports the FIFO ready, reads a chunk and emits every
- * line of it that is demanded, one {@code onNext} after the other on that thread (no hop per
- * line). With no demand the task ends and no thread is held; {@code request} schedules it again.
+ * element of it that is demanded, one {@code onNext} after the other on that thread (no hop per
+ * element). With no demand the task ends and no thread is held; {@code request} schedules it again.
  * {@code cancel} closes the descriptor itself when no task is running, or has the running one do it.
  *
  * <p>Memory: the read buffers are borrowed from the {@link BufferPool} for one drain and given
  * back when it ends with every byte framed, so an idle subscription holds none; only the
  * unterminated rest of a line is kept, in a carry of about its size.
  */
-public final class FifoLinesFlux extends Flux<String> {
+public final class FifoReadFlux<T> extends Flux<T> {
 
     private final String path;
     private final ReadOptions options;
     private final boolean noFollow;
+    private final String operation;
+    private final Function<ReadOptions, Framing<T>> framing;
 
-    /** @param noFollow refuse a symbolic link at {@code path} (a FIFO that createIfAbsent checked) */
-    public FifoLinesFlux(String path, ReadOptions options, boolean noFollow) {
+    private FifoReadFlux(String path, ReadOptions options, boolean noFollow, String operation,
+            Function<ReadOptions, Framing<T>> framing) {
         this.path = path;
         this.options = options;
         this.noFollow = noFollow;
+        this.operation = operation;
+        this.framing = framing;
+    }
+
+    /** @param noFollow refuse a symbolic link at {@code path} (a FIFO that createIfAbsent checked) */
+    public static Flux<String> lines(String path, ReadOptions options, boolean noFollow) {
+        return new FifoReadFlux<>(path, options, noFollow, "NamedPipe.lines()", o -> new LineFraming(o, path));
+    }
+
+    /** @param noFollow refuse a symbolic link at {@code path} (a FIFO that createIfAbsent checked) */
+    public static Flux<ByteBuffer> bytes(String path, ReadOptions options, boolean noFollow) {
+        return new FifoReadFlux<>(path, options, noFollow, "NamedPipe.bytes()", o -> new ChunkFraming());
     }
 
     @Override
-    public void subscribe(CoreSubscriber<? super String> actual) {
+    public void subscribe(CoreSubscriber<? super T> actual) {
         try {
-            FifoDrain.requireAsync(options.scheduler(), "NamedPipe.lines() of " + path);
+            FifoDrain.requireAsync(options.scheduler(), operation + " of " + path);
         } catch (IllegalStateException e) {
             Operators.error(actual, e);
             return;
         }
-        ReadSubscription subscription = new ReadSubscription(actual, path, options, noFollow);
+        ReadSubscription<T> subscription = new ReadSubscription<>(actual, path, options, noFollow, framing.apply(options));
         actual.onSubscribe(subscription);
         // open at once rather than on the first request: a bad path is reported even to a
         // subscriber that requests nothing yet (writeLines requests only once its own FIFO is open)
         subscription.schedule();
     }
 
-    static final class ReadSubscription extends FifoDrain implements Subscription, Scannable {
+    static final class ReadSubscription<T> extends FifoDrain implements Subscription, Scannable {
 
-        private final CoreSubscriber<? super String> actual;
+        private final CoreSubscriber<? super T> actual;
         private final String path;
         private final ReadOptions options;
-        private final LineFramer framer;
+        private final Framing<T> framer;
         private final BufferPool buffers;
         private final boolean noFollow;
 
@@ -66,22 +82,22 @@ public final class FifoLinesFlux extends Flux<String> {
         private @Nullable FifoReadEnd readEnd;
         /** What read(2) fills: borrowed for one drain, given back when it ends. */
         private @Nullable ByteBuffer readBuffer;
-        /** The heap copy the framer scans in place: kept past a drain only while it still holds undemanded lines. */
-        private byte @Nullable [] chunk;
         private boolean endOfInput;
         /** Follow mode saw an EOF: reopen once the dead writer's fragment is emitted. */
         private boolean reopenPending;
 
         private volatile long requested;
+        @SuppressWarnings("rawtypes")
         private static final AtomicLongFieldUpdater<ReadSubscription> REQUESTED =
                 AtomicLongFieldUpdater.newUpdater(ReadSubscription.class, "requested");
 
-        ReadSubscription(CoreSubscriber<? super String> actual, String path, ReadOptions options, boolean noFollow) {
+        ReadSubscription(CoreSubscriber<? super T> actual, String path, ReadOptions options, boolean noFollow,
+                Framing<T> framer) {
             super(options.scheduler());
             this.actual = actual;
             this.path = path;
             this.options = options;
-            this.framer = new LineFramer(options.charset(), options.malformedInput(), options.maxLineLength(), path);
+            this.framer = framer;
             this.buffers = BufferPool.ofSize(options.readBufferSize());
             this.noFollow = noFollow;
         }
@@ -132,9 +148,9 @@ public final class FifoLinesFlux extends Flux<String> {
                             stop();
                             return;
                         }
-                        String line = framer.next();
-                        if (line != null) {
-                            actual.onNext(line);
+                        T element = framer.next();
+                        if (element != null) {
+                            actual.onNext(element);
                             emitted++;
                             continue;
                         }
@@ -149,7 +165,7 @@ public final class FifoLinesFlux extends Flux<String> {
                         ByteBuffer buffer = readBuffer();
                         int n = end.read(buffer, buffer.capacity());
                         if (n > 0) {
-                            feed(buffer, n);
+                            framer.feed(buffer, n);
                         } else if (n == 0) {
                             atEndOfInput();
                         } else if (n == FifoReadEnd.PENDING) {
@@ -188,7 +204,7 @@ public final class FifoLinesFlux extends Flux<String> {
             ByteBuffer buffer = readBuffer();
             int n = end.readIfReady(buffer);
             if (n > 0) {
-                feed(buffer, n);
+                framer.feed(buffer, n);
             } else if (n == 0) {
                 atEndOfInput();
                 if (framer.isDrained()) {
@@ -206,29 +222,14 @@ public final class FifoLinesFlux extends Flux<String> {
             return b;
         }
 
-        /** Copies what {@code read(2)} put in the direct buffer into a heap chunk the framer scans in place. */
-        private void feed(ByteBuffer buffer, int n) {
-            byte[] c = chunk;
-            if (c == null) {
-                c = buffers.borrowArray();
-                chunk = c;
-            }
-            buffer.get(0, c, 0, n);
-            framer.feed(c, 0, n);
-        }
-
-        /** Gives the buffers back unless the framer still holds lines of the chunk (no demand for them yet). */
+        /** Gives the read buffer back, and the framer's unless it still holds undemanded elements. */
         private void giveBackBuffers() {
             ByteBuffer b = readBuffer;
             if (b != null) {
                 readBuffer = null;
                 buffers.giveBack(b);
             }
-            byte[] c = chunk;
-            if (c != null && (isDone() || framer.isChunkConsumed())) {
-                chunk = null;
-                buffers.giveBack(c);
-            }
+            framer.giveBack(isDone());
         }
 
         private void atEndOfInput() {
@@ -252,7 +253,7 @@ public final class FifoLinesFlux extends Flux<String> {
                 readEnd = null;
                 end.close();
             }
-            chunk = null; // a chunk with lines nobody will take; the drain gave the direct buffer back
+            framer.discard(); // elements nobody will take; the drain gave the direct buffer back
         }
 
         @Override

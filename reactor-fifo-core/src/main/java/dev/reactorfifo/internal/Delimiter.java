@@ -1,0 +1,146 @@
+package dev.reactorfifo.internal;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.Charset;
+import java.nio.charset.CodingErrorAction;
+import java.util.Arrays;
+
+/**
+ * One exact delimiter of frames, as bytes: where it occurs in a range, found eight bytes per step
+ * for its first byte (the per-frame hot path, as {@link Terminators} is for lines). Pure and
+ * immutable.
+ */
+public final class Delimiter {
+
+    private static final VarHandle LONGS =
+            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long ONES = 0x0101010101010101L;
+    private static final long HIGHS = 0x8080808080808080L;
+
+    private final byte[] bytes;
+    private final long firstByteInEveryLane;
+
+    /** @param bytes the delimiter, at least one byte (copied) */
+    public Delimiter(byte[] bytes) {
+        if (bytes.length == 0) {
+            throw new IllegalArgumentException("a delimiter has at least one byte");
+        }
+        this.bytes = bytes.clone();
+        this.firstByteInEveryLane = (bytes[0] & 0xFFL) * ONES;
+    }
+
+    /**
+     * @return {@code delimiter} in {@code charset}, strictly
+     * @throws IllegalArgumentException if it is empty or the charset cannot encode it
+     */
+    public static byte[] encode(String delimiter, Charset charset) {
+        if (delimiter.isEmpty()) {
+            throw new IllegalArgumentException("a delimiter has at least one character");
+        }
+        try {
+            ByteBuffer out = charset.newEncoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .encode(CharBuffer.wrap(delimiter));
+            byte[] bytes = new byte[out.remaining()];
+            out.get(bytes);
+            return bytes;
+        } catch (CharacterCodingException e) {
+            throw new IllegalArgumentException("the delimiter " + describe(delimiter) + " cannot be encoded in "
+                    + charset.name(), e);
+        }
+    }
+
+    /** @return {@code delimiter} quoted, with control characters escaped, for messages */
+    public static String describe(String delimiter) {
+        StringBuilder b = new StringBuilder("\"");
+        for (int i = 0; i < delimiter.length(); i++) {
+            char c = delimiter.charAt(i);
+            switch (c) {
+                case '\0': b.append("\\0"); break;
+                case '\n': b.append("\\n"); break;
+                case '\r': b.append("\\r"); break;
+                case '\t': b.append("\\t"); break;
+                default:
+                    if (c < 0x20 || c == 0x7F) {
+                        b.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        b.append(c);
+                    }
+            }
+        }
+        return b.append('"').toString();
+    }
+
+    /** @return how many bytes the delimiter has */
+    public int length() {
+        return bytes.length;
+    }
+
+    /** @return the delimiter's byte at {@code index} */
+    public byte byteAt(int index) {
+        return bytes[index];
+    }
+
+    /** @return a copy of the delimiter's bytes */
+    public byte[] bytes() {
+        return bytes.clone();
+    }
+
+    /** @return the index of the first whole occurrence in {@code data[from, to)}, or -1 */
+    public int indexOf(byte[] data, int from, int to) {
+        int last = to - bytes.length; // the last index a whole occurrence can start at
+        int i = from;
+        while (i <= last) {
+            int candidate = indexOfFirstByte(data, i, last + 1);
+            if (candidate < 0) {
+                return -1;
+            }
+            if (restMatches(data, candidate)) {
+                return candidate;
+            }
+            i = candidate + 1;
+        }
+        return -1;
+    }
+
+    /**
+     * @return whether {@code data[from, from + length)} equals the delimiter's bytes from
+     *     {@code delimiterOffset} on (a part of it: the caller checks the lengths)
+     */
+    public boolean regionMatches(int delimiterOffset, byte[] data, int from, int length) {
+        return Arrays.equals(bytes, delimiterOffset, delimiterOffset + length, data, from, from + length);
+    }
+
+    private boolean restMatches(byte[] data, int at) {
+        for (int k = 1; k < bytes.length; k++) {
+            if (data[at + k] != bytes[k]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private int indexOfFirstByte(byte[] data, int from, int to) {
+        int i = from;
+        for (int last = to - Long.BYTES; i <= last; i += Long.BYTES) {
+            long word = (long) LONGS.get(data, i) ^ firstByteInEveryLane;
+            long found = (word - ONES) & ~word & HIGHS;
+            if (found != 0) {
+                return i + (Long.numberOfTrailingZeros(found) >>> 3);
+            }
+        }
+        byte first = bytes[0];
+        for (; i < to; i++) {
+            if (data[i] == first) {
+                return i;
+            }
+        }
+        return -1;
+    }
+}
