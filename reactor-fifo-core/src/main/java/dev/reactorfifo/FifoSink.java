@@ -33,13 +33,16 @@ public interface FifoSink extends Disposable {
      * a peer's answer that reaches another of your threads while this one is still writing can be
      * emitted from there and joins the write in flight.
      *
-     * @param line the line; it must not contain {@code \n} or {@code \r}
+     * @param line the line; it must not contain {@code \n} or {@code \r}, or, with another
+     *     {@link WriteOptions#delimiter(String) delimiter}, what a reader with that delimiter
+     *     would split at
      * @return {@code OK} when queued, {@code FAIL_OVERFLOW} when the queue is full,
      *     {@code FAIL_NON_SERIALIZED} when another thread is emitting at the same moment,
      *     {@code FAIL_TERMINATED} after complete or error (or after the writer failed: see
      *     {@link #done()}), {@code FAIL_CANCELLED} after {@link #dispose()}
-     * @throws IllegalArgumentException if the line contains {@code \n} or {@code \r}, or a
-     *     character the charset cannot encode; nothing of it is queued and the sink stays usable
+     * @throws IllegalArgumentException if the line contains {@code \n} or {@code \r} (or the
+     *     delimiter set in the options), or a character the charset cannot encode; nothing of it
+     *     is queued and the sink stays usable
      */
     Sinks.EmitResult tryEmitNext(String line);
 
@@ -52,7 +55,7 @@ public interface FifoSink extends Disposable {
      * with an overflow error (see {@link #done()}); on {@code FAIL_TERMINATED} or
      * {@code FAIL_CANCELLED} the line is dropped.
      *
-     * @param line the line; it must not contain {@code \n} or {@code \r}
+     * @param line the line, as for {@link #tryEmitNext(String)}
      * @param failureHandler decides, for each failed attempt, whether to try again
      * @throws IllegalArgumentException as {@link #tryEmitNext(String)} does
      * @throws Sinks.EmissionException when the handler gives up on {@code FAIL_NON_SERIALIZED}

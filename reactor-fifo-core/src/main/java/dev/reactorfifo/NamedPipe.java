@@ -235,7 +235,8 @@ public final class NamedPipe {
      * complete), so a fast writer blocks on the full pipe: backpressure crosses the process
      * boundary.
      *
-     * <p><b>Lines.</b> Terminators are those of {@code BufferedReader.readLine}: {@code \n},
+     * <p><b>Lines.</b> Unless {@link ReadOptions#delimiter(String)} sets one exact delimiter,
+     * terminators are those of {@code BufferedReader.readLine}: {@code \n},
      * {@code \r\n} or a lone {@code \r}; they are not part of the line. At the last writer's EOF
      * an unterminated fragment is emitted as the final line, then the Flux completes (or, with
      * {@link ReadOptions#follow(boolean) follow(true)}, waits for the next writer).
@@ -338,8 +339,8 @@ public final class NamedPipe {
      * (after the descriptor is closed).
      *
      * @param lines the lines to write, without terminators; none may contain {@code \n} or
-     *     {@code \r}
-     * @param options how to encode, open and schedule the writes
+     *     {@code \r} (or, with another delimiter, what a reader with that delimiter would split at)
+     * @param options how to encode, delimit, open and schedule the writes
      * @return a cold Mono that completes once every line was handed to the pipe and the
      *     descriptor closed
      */

@@ -12,7 +12,9 @@ import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
 /**
- * How {@link NamedPipe#lines(ReadOptions)} reads a FIFO. Immutable: every wither returns a copy,
+ * How {@link NamedPipe#lines(ReadOptions)} and {@link NamedPipe#bytes(ReadOptions)} read a FIFO
+ * ({@code bytes()} uses only the read size, follow mode and scheduler). To go back from a
+ * delimiter to the line terminators, start again from {@link #defaults()}. Immutable: every wither returns a copy,
  * so one instance can be shared between threads and subscriptions.
  *
  * <pre>{@code
@@ -77,7 +79,8 @@ public final class ReadOptions {
 
     /**
      * The longest line accepted, in bytes without its terminator. A longer line fails the Flux
-     * with {@link LineTooLongException} as soon as the limit is passed; no more than the limit is
+     * with {@link LineTooLongException} as soon as the limit is passed; no more than the limit (and,
+     * with a {@link #delimiter(String) delimiter}, a delimiter's first bytes) is
      * ever buffered.
      *
      * @param bytes the longest line in bytes, at least 1 (default

@@ -136,6 +136,32 @@ class BytesTest extends FifoTestCase {
         }
     }
 
+    /**
+     * Demand for buffers is counted in bytes: a reader that reads nothing holds up a few
+     * pipe-fulls of 64 KiB buffers, not 512 of them (32 MiB).
+     */
+    @Test
+    void writeBytesRequestsBuffersByTheirSizeNotByTheirNumber() throws Exception {
+        AtomicLong emitted = new AtomicLong();
+        Flux<ByteBuffer> big = Flux.<ByteBuffer>generate(sink -> sink.next(ByteBuffer.allocate(64 * 1024)))
+                .doOnNext(b -> emitted.incrementAndGet());
+        try (Peer stalled = Peer.sh("exec 3< " + fifo + "; exec sleep 60")) {
+            Disposable writer = pipe.writeBytes(big.hide()).subscribe();
+            try {
+                LinesTest.awaitCondition(() -> emitted.get() > 2, "the writer takes buffers");
+                long before;
+                do { // until the writer stops taking buffers: the pipe is full and demand used up
+                    before = emitted.get();
+                    sleepQuietly(200);
+                } while (emitted.get() != before);
+                // the pipe (64 KiB), the batch (64 KiB), the 256 KiB asked ahead and one in hand
+                assertThat(emitted.get()).as("64 KiB buffers taken from the upstream").isLessThanOrEqualTo(8);
+            } finally {
+                writer.dispose();
+            }
+        }
+    }
+
     @Test
     void writeBytesFailsWithBrokenPipeWhenTheReaderGoesAway() throws Exception {
         AtomicLong cancelled = new AtomicLong();

@@ -94,6 +94,11 @@ class OptionsTest {
                 .hasMessageContaining("cannot be encoded in US-ASCII");
         assertThatThrownBy(() -> WriteOptions.defaults().delimiter("\u20ac").charset(StandardCharsets.US_ASCII))
                 .as("checked again when the charset changes").isInstanceOf(IllegalArgumentException.class);
+        java.nio.charset.Charset shiftJis = java.nio.charset.Charset.forName("Shift_JIS");
+        assertThatThrownBy(() -> ReadOptions.defaults().charset(shiftJis).delimiter("|"))
+                .as("0x7C is the second byte of \u30dd in Shift_JIS").isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("part of a two-byte character in Shift_JIS");
+        assertThat(ReadOptions.defaults().charset(shiftJis).delimiter("\0").delimiter()).contains("\0");
         assertThatThrownBy(() -> ReadOptions.defaults().delimiter(null)).isInstanceOf(NullPointerException.class)
                 .hasMessage("delimiter");
     }

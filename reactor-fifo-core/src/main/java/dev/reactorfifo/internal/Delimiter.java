@@ -8,6 +8,7 @@ import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.Charset;
 import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
@@ -49,10 +50,30 @@ public final class Delimiter {
                     .encode(CharBuffer.wrap(delimiter));
             byte[] bytes = new byte[out.remaining()];
             out.get(bytes);
+            requireUnambiguous(bytes, delimiter, charset);
             return bytes;
         } catch (CharacterCodingException e) {
             throw new IllegalArgumentException("the delimiter " + describe(delimiter) + " cannot be encoded in "
                     + charset.name(), e);
+        }
+    }
+
+    /**
+     * In UTF-8 and single-byte charsets a delimiter's bytes are never part of another character.
+     * In the other ASCII-compatible ones (Shift_JIS, GBK, Big5) the second byte of a two-byte
+     * character may be 0x40-0x7E, so only delimiters of bytes below 0x40 (controls, space,
+     * digits, most punctuation) cannot be found inside a character.
+     */
+    private static void requireUnambiguous(byte[] bytes, String delimiter, Charset charset) {
+        if (charset.equals(StandardCharsets.UTF_8) || charset.newEncoder().maxBytesPerChar() <= 1) {
+            return;
+        }
+        for (byte b : bytes) {
+            if ((b & 0xFF) >= 0x40) {
+                throw new IllegalArgumentException("the delimiter " + describe(delimiter) + " has a byte that may be"
+                        + " part of a two-byte character in " + charset.name() + "; in that charset use one made of"
+                        + " bytes below 0x40 (controls, space, digits, most punctuation)");
+            }
         }
     }
 

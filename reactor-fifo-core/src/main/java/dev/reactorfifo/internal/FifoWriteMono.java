@@ -27,7 +27,8 @@ import reactor.util.context.Context;
  * it is full or when the upstream has nothing more for the moment; when the pipe is full it arms
  * the poller and ends until the poller reports room. The batch buffer is borrowed from the
  * {@link BufferPool} while lines are staged, so an idle writer holds none. A synchronous upstream ({@code Flux.fromIterable}) is fused and pulled on the
- * drain thread; otherwise lines arrive through a queue of at most {@value #PREFETCH}, requested
+ * drain thread; otherwise lines arrive through a queue of at most {@value #PREFETCH} (buffers of
+ * {@code writeBytes}: about {@value #BYTES_AHEAD} bytes' worth, whatever their size), requested
  * as the pipe takes them.
  */
 public final class FifoWriteMono extends Mono<Void> {
@@ -35,6 +36,11 @@ public final class FifoWriteMono extends Mono<Void> {
     static final int PREFETCH = 512;
     private static final int QUEUE_LINK = 32;
     private static final int LIMIT = PREFETCH - (PREFETCH >> 2);
+    /**
+     * How many bytes of buffers {@code writeBytes} requests ahead: four pipe-fulls. Counted in
+     * bytes, since 512 buffers of 64 KiB would be 32 MiB held for a reader that does not read.
+     */
+    static final int BYTES_AHEAD = 4 * (1 << 16);
     /** Bytes staged before writing: a default pipe's capacity, so a reader finds whole pipe-fulls. */
     static final int BATCH_CAPACITY = 1 << 16;
     private static final BufferPool BATCH_BUFFERS = BufferPool.ofSize(BATCH_CAPACITY);
@@ -110,6 +116,11 @@ public final class FifoWriteMono extends Mono<Void> {
         private @Nullable Object pendingLine;
         private long linesWritten;
         private int consumed;
+        /** The upstream sends buffers: demand follows their size (see {@link #BYTES_AHEAD}). */
+        private final boolean sendsBuffers;
+        /** Buffers requested and not yet taken, and their average size so far (writeBytes only). */
+        private long outstanding;
+        private long averageBufferSize;
         /**
          * Lines requested from a non-fused upstream so far; published before each request, so
          * that {@link #onNext} can tell an upstream that sends more than it was asked for.
@@ -138,6 +149,7 @@ public final class FifoWriteMono extends Mono<Void> {
             this.encoder = new LineEncoder(options.charset(), options.delimiter(), path);
             this.noFollow = noFollow;
             this.elements = bytes ? "buffers" : "lines";
+            this.sendsBuffers = bytes;
             this.delimiter = bytes ? new byte[0] : encoder.delimiterBytes();
             this.linesWrittenCounter = linesWrittenCounter;
         }
@@ -289,7 +301,7 @@ public final class FifoWriteMono extends Mono<Void> {
                 batch = new LineBatcher(BATCH_CAPACITY, options.atomicWrites() ? end.pipeBuf() : BATCH_CAPACITY,
                         delimiter);
                 if (sourceMode != Fuseable.SYNC) {
-                    requestUpstream(PREFETCH);
+                    requestUpstream(sendsBuffers ? 1 : PREFETCH); // a buffer's size is known once it comes
                 }
             }
             LineBatcher staged = batch;
@@ -327,9 +339,8 @@ public final class FifoWriteMono extends Mono<Void> {
                     if (bytes == null) {
                         continue; // rejected: the next round finishes
                     }
-                    if (sourceMode != Fuseable.SYNC && ++consumed == LIMIT) {
-                        consumed = 0;
-                        requestUpstream(LIMIT);
+                    if (sourceMode != Fuseable.SYNC) {
+                        replenish(bytes);
                     }
                 }
                 pendingLine = bytes;
@@ -358,6 +369,24 @@ public final class FifoWriteMono extends Mono<Void> {
             }
         }
 
+        /** Requests more as elements are taken: in batches for lines, by a byte budget for buffers. */
+        private void replenish(Object taken) {
+            if (!sendsBuffers) {
+                if (++consumed == LIMIT) {
+                    consumed = 0;
+                    requestUpstream(LIMIT);
+                }
+                return;
+            }
+            outstanding--;
+            long size = Math.max(1, taken instanceof ByteBuffer ? ((ByteBuffer) taken).remaining() : 1);
+            averageBufferSize = averageBufferSize == 0 ? size : (averageBufferSize * 7 + size) / 8;
+            long wanted = Math.max(1, Math.min(PREFETCH, BYTES_AHEAD / averageBufferSize));
+            if (outstanding <= wanted / 2) {
+                requestUpstream((int) (wanted - outstanding));
+            }
+        }
+
         private void requestUpstream(int n) {
             if (upstreamDone) {
                 return; // no request after onComplete or onError (Reactive Streams rule 2.3)
@@ -365,6 +394,7 @@ public final class FifoWriteMono extends Mono<Void> {
             if (sourceMode == Fuseable.NONE) {
                 requestedTotal += n; // only the drain thread requests: no lost update
             }
+            outstanding += n;
             upstream.request(n);
         }
 

@@ -213,9 +213,9 @@ public final class LineBatcher {
         return lines;
     }
 
-    /** @return whether nothing is added and unwritten */
+    /** @return whether nothing is added and unwritten (an empty buffer of bytes is a record too) */
     public boolean isEmpty() {
-        return length == 0;
+        return length == 0 && pendingLines == 0;
     }
 
     /** @return the lines added and not yet written */

@@ -26,7 +26,9 @@ import org.jspecify.annotations.Nullable;
  * fragment, if any, and the framer is ready for a new input (the next writer, in follow mode).
  *
  * <p>A line is decoded once, straight from the chunk when it lies inside one; only a line that
- * spans chunks is assembled in a carry buffer, which never grows beyond {@code maxLineLength} and
+ * spans chunks is assembled in a carry buffer, which never grows beyond {@code maxLineLength}
+ * (plus, with a delimiter, the delimiter's length less one: its first bytes, not yet told
+ * from the line's) and
  * is kept only while it holds a partial line of about its size. Not thread-safe.
  */
 public final class LineFramer {

@@ -62,6 +62,10 @@ final class LineFraming implements Framing<String> {
 
     @Override
     public void discard() {
+        byte[] c = chunk;
         chunk = null;
+        if (c != null && framer.isChunkConsumed()) {
+            arrays.giveBack(c); // the framer holds no reference to it any more
+        }
     }
 }
