@@ -1,11 +1,7 @@
 package dev.reactorfifo.examples;
 
 import dev.reactorfifo.NamedPipe;
-import dev.reactorfifo.NotAFifoException;
-import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
@@ -58,7 +54,7 @@ public final class PipeFilterExample {
         try {
             // The input is opened only once the output has a reader (nothing is read before lines
             // are wanted): check it now, or a typo would only show up after the consumer came.
-            requireFifo(input.path());
+            InputFifo.require(input.path());
 
             AtomicLong read = new AtomicLong();
             AtomicLong matched = new AtomicLong();
@@ -79,18 +75,5 @@ public final class PipeFilterExample {
                 .index() // (0-based position, line)
                 .filter(numbered -> pattern.matcher(numbered.getT2()).find())
                 .map(numbered -> (numbered.getT1() + 1) + ":" + numbered.getT2());
-    }
-
-    private static void requireFifo(Path path) throws IOException {
-        if (!Files.exists(path)) {
-            throw new NoSuchFileException(path.toString());
-        }
-        if (Files.isDirectory(path)) {
-            throw new NotAFifoException(path.toString(), "is a directory, not a FIFO");
-        }
-        if (Files.isRegularFile(path)) {
-            throw new NotAFifoException(path.toString(), "is a regular file, not a FIFO");
-        }
-        // a socket or a device gets through here; lines() rejects it when it opens the path
     }
 }

@@ -9,7 +9,11 @@
  *       (the runnable jar's main class);
  *   <li>{@link dev.reactorfifo.examples.LevelCountsExample}: follow a FIFO fed by many producers,
  *       count lines per level and per second;
- *   <li>{@link dev.reactorfifo.examples.PipeFilterExample}: FIFO to FIFO filter with backpressure.
+ *   <li>{@link dev.reactorfifo.examples.PipeFilterExample}: FIFO to FIFO filter with backpressure;
+ *   <li>{@link dev.reactorfifo.examples.BinaryPassThroughExample}: FIFO to FIFO copy of any bytes
+ *       with {@code bytes()} and {@code writeBytes()};
+ *   <li>{@link dev.reactorfifo.examples.NulSeparatedNamesExample}: the NUL-separated file names of
+ *       {@code find -print0}, counted per extension or passed on to {@code xargs -0}.
  * </ul>
  *
  * <p>Every program keeps its logic in {@code static int run(String[] args, PrintStream out,
