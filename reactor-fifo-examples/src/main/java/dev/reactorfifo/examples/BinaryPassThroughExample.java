@@ -25,7 +25,7 @@ import reactor.core.publisher.Mono;
  * buffer's bytes as they are, with nothing between them. So the copy is byte for byte, and, as
  * with lines, backpressure crosses the processes: when the output's reader is slow, the
  * pass-through stops reading and the producer blocks in {@code write(2)}. How much it holds until
- * then is {@code writeBytes}' prefetch: 512 buffers today, up to 32 MiB of 64 KiB reads.
+ * then is {@code writeBytes}' demand, counted in bytes: about four pipe-fulls (256 KiB).
  */
 public final class BinaryPassThroughExample {
 
