@@ -11,7 +11,6 @@ import static dev.reactorfifo.FifoTestSupport.waitersOn;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.reactorfifo.FifoTestSupport.Peer;
-import java.io.File;
 import java.io.IOException;
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
@@ -42,12 +41,16 @@ import reactor.test.StepVerifier;
 
 /**
  * Issue 16, the soak run: {@value #FIFOS} FIFOs, each followed by a {@code lines(follow(true))}
- * subscription that is cancelled and resubscribed at random, while writer processes ({@code sh})
- * start on them at random, write identifiable lines, and are killed with {@code kill -9} at random
- * moments, often mid-line, or exit by themselves. At the end: every complete line a writer wrote
- * was read exactly once by each subscription that was live through it, no pipe descriptor,
- * thread in a FIFO call, poller waiter or direct buffer beyond the pools' is left, and a fresh
- * subscription still delivers.
+ * subscription that is cancelled and resubscribed at random (some end themselves with
+ * {@code take(n)} from {@code onNext}, some request in small steps through {@code limitRate}, some
+ * hand their lines to another thread through {@code publishOn}), while writer processes
+ * ({@code sh}, {@value #MAX_WRITERS_DEFAULT} alive at once by default, rotating over the FIFOs)
+ * start, write identifiable lines in bursts, and are killed with {@code kill -9} at random
+ * moments, often mid-line, or exit by themselves; half the FIFOs whose writer ended get the next
+ * one at once or within milliseconds, the rest later. At the end: every complete line a writer
+ * wrote was read exactly once by each subscription that was live through it, no pipe descriptor,
+ * thread in a FIFO call, poller waiter or direct buffer beyond the read pool's is left, and a
+ * fresh subscription still delivers.
  *
  * <p>Runs only when {@code reactorfifo.soakSeconds} is set to a positive number of seconds: the
  * {@code soak} profile sets 60 ({@code .ci/run}), {@code -Dreactorfifo.soakSeconds=600} runs it
@@ -96,17 +99,17 @@ import reactor.test.StepVerifier;
  * The README's follow mode: a writer's unterminated fragment is emitted as a line of its own at
  * its EOF, "provided the next writer connects after the last one closed: a pipe carries no in-band
  * EOF, so bytes of writers that overlap in time are one byte stream", and LinesTest's follow test
- * (with commit 101d5f0) says where that proviso really ends: the reader decides that a writer has
- * gone when the poller looks at the hang-up (and reads on until the pipe is empty), so a next
- * writer that connects and writes before that look is one byte stream with the last. This soak
- * starts a FIFO's next writer only after the previous one is dead and reaped, yet a writer may
- * start within a millisecond of its predecessor's death, inside that window. So a dead writer's
- * fragment may be followed, in the same line, by the next writer's bytes ("glued"): tolerated
- * exactly in that form, the fragment of one generation followed by pieces of later generations of
- * the same FIFO, byte-exact, in order, nothing lost; every other piece must end its line, and
- * the glued lines are counted and printed with the longest time between the dead writer's reaping
- * and its successor's start. Nothing else is tolerated: a complete line is never glued (its
- * {@code >\n} is one write), and no fragment may appear but at a generation's end.
+ * says where that proviso really ends: the reader decides that a writer has gone when the poller
+ * looks at the hang-up (and reads on until the pipe is empty), so a next writer that connects and
+ * writes before that look is one byte stream with the last. This soak starts a FIFO's next writer
+ * only after the previous one is dead and reaped, but often at once, inside that window. So a
+ * dead writer's fragment may be followed, in the same line, by the next writer's bytes ("glued"):
+ * tolerated exactly in that form, the fragment of one generation followed by pieces of later
+ * generations of the same FIFO, byte-exact, in order, nothing lost; the glued lines are counted
+ * and printed with the longest time between the dead writer's reaping and its successor's start
+ * (not bounded: how late the poller looks depends on the machine's load). Nothing else is
+ * tolerated: a complete line is never glued (its {@code >\n} is one write), and no fragment may
+ * appear but at a generation's end.
  */
 @EnabledIfSystemProperty(named = "reactorfifo.soakSeconds", matches = "[1-9][0-9]*")
 @Timeout(value = 6, unit = TimeUnit.HOURS) // a backstop only: every wait below has its own bound
@@ -114,34 +117,42 @@ class SoakTest {
 
     private static final int SECONDS = Integer.getInteger("reactorfifo.soakSeconds", 0);
     private static final int FIFOS = 200;
-    /** Writer processes alive at once, rotating over the FIFOs (2 CPUs: 200 at once would only measure sh). */
-    private static final int MAX_WRITERS = Integer.getInteger("reactorfifo.soakWriters", 24);
+    /**
+     * Writer processes alive at once, rotating over the FIFOs. Measured on 2 CPUs: 24 or 40 cost
+     * the soak about the same, some 0.4 CPU; 200 at once would measure little but sh.
+     */
+    private static final int MAX_WRITERS_DEFAULT = 32;
+    private static final int MAX_WRITERS = Integer.getInteger("reactorfifo.soakWriters", MAX_WRITERS_DEFAULT);
     private static final Duration WAIT = Duration.ofSeconds(10);
     /** How long the live subscriptions get to read what the last writers wrote before they were killed. */
     private static final Duration FINAL_DRAIN = Duration.ofSeconds(30);
 
     /**
      * A writer generation: {@code $1} FIFO, {@code $2} FIFO index, {@code $3} generation, {@code $4}
-     * padding, {@code $5} lines per burst, {@code $6} pause after a burst (sleep(1) argument),
-     * {@code $7} where the pause falls (0 after the line, 1 after its head, 2 after its padding),
-     * {@code $8} lines to write before exiting (-1: until killed), {@code $9} 1: write the next
-     * line's head before exiting (an unterminated fragment at a normal exit). The pause's sleep
-     * runs with the FIFO closed ({@code 3>&-}), so only the writer itself ever holds it.
+     * padding, {@code $5} lines per burst, {@code $6} where the pause after a burst falls (0 after
+     * the line, 1 after its head, 2 after its padding: mid-line), {@code $7} lines to write before
+     * exiting (-1: until killed), {@code $8} 1: write the next line's head before exiting (an
+     * unterminated fragment at a normal exit). A pause is a {@code read} of a token the driver
+     * writes to the writer's stdin when the pause is over: only builtins of dash, so the writer
+     * starts no process (a {@code sleep} per pause cost 2 CPUs a second fork and exec), and no other
+     * process ever holds its FIFO.
      */
     private static final String WRITER = "exec 3>\"$1\"\n"
-            + "f=$2; g=$3; p=$4; b=$5; z=$6; w=$7; n=$8; i=0\n"
+            + "f=$2; g=$3; p=$4; b=$5; w=$6; n=$7; i=0\n"
             + "while [ \"$n\" -lt 0 ] || [ \"$i\" -lt \"$n\" ]; do\n"
             + "  printf '<%s.%s.%s.' \"$f\" \"$g\" \"$i\" >&3\n"
-            + "  if [ $((i % b)) -eq 0 ] && [ \"$w\" = 1 ]; then sleep \"$z\" 3>&-; fi\n"
+            + "  if [ $((i % b)) -eq 0 ] && [ \"$w\" = 1 ]; then read t; fi\n"
             + "  printf '%s' \"$p\" >&3\n"
-            + "  if [ $((i % b)) -eq 0 ] && [ \"$w\" = 2 ]; then sleep \"$z\" 3>&-; fi\n"
+            + "  if [ $((i % b)) -eq 0 ] && [ \"$w\" = 2 ]; then read t; fi\n"
             + "  printf '>\\n' >&3\n"
             + "  i=$((i + 1))\n"
-            + "  if [ $((i % b)) -eq 0 ] && [ \"$w\" = 0 ]; then sleep \"$z\" 3>&-; fi\n"
+            + "  if [ $((i % b)) -eq 0 ] && [ \"$w\" = 0 ]; then read t; fi\n"
             + "done\n"
-            + "if [ \"$9\" = 1 ]; then printf '<%s.%s.%s.' \"$f\" \"$g\" \"$i\" >&3; fi\n";
-    private static final String[] PAUSES = {"0.002", "0.01", "0.03", "0.1", "0.3"};
-    private static final ProcessBuilder.Redirect NO_INPUT = ProcessBuilder.Redirect.from(new File("/dev/null"));
+            + "if [ \"$8\" = 1 ]; then printf '<%s.%s.%s.' \"$f\" \"$g\" \"$i\" >&3; fi\n";
+    /** Lines per second a writer aims at (its pauses are at least 2 ms, so a burst of one line caps it at 500). */
+    private static final int[] RATES = {20, 100, 500, 2000};
+    /** A writer's stdin is a pipe of 64 KiB that the driver must never fill: one byte per token. */
+    private static final int MAX_TOKENS = 60_000;
     private static final POSIX POSIX_CALLS = POSIXFactory.getNativePOSIX();
 
     @TempDir
@@ -155,6 +166,8 @@ class SoakTest {
     private final int[] nextGen = new int[FIFOS];
     private final Gen[] writerOn = new Gen[FIFOS];
     private final List<Gen> alive = new ArrayList<>();
+    /** FIFOs to get their next writer soon after the last one ended: {fifo, not before (nanoTime)} */
+    private final List<long[]> restarts = new ArrayList<>();
     private final Sub[] subOn = new Sub[FIFOS];
     private final List<Sub> allSubs = new ArrayList<>();
     private final ConcurrentLinkedQueue<String> violations = new ConcurrentLinkedQueue<>();
@@ -166,6 +179,7 @@ class SoakTest {
     private final AtomicLong junkLines = new AtomicLong();
     private final AtomicLong maxGlueGapNanos = new AtomicLong(-1);
     private int generations;
+    private int restarted;
     private int killed;
     private int killedMidLine;
     private int killedWhileOpening;
@@ -184,7 +198,7 @@ class SoakTest {
     @Test
     void soak() throws Exception {
         assumeLinux();
-        assertThat(FifoTestSupport.commandExists("sh") && FifoTestSupport.commandExists("sleep")).isTrue();
+        assertThat(FifoTestSupport.commandExists("sh")).isTrue();
         String seedProperty = System.getProperty("reactorfifo.soakSeed", "").trim();
         long seed = seedProperty.isEmpty() ? System.nanoTime() ^ Double.doubleToLongBits(Math.random()) : Long.parseLong(seedProperty);
         random = new Random(seed);
@@ -215,6 +229,7 @@ class SoakTest {
             reapWritersThatExited();
             killWritersDue();
             startWriters();
+            feedWriters();
             resubscribeDue();
             peakDirectBytes = Math.max(peakDirectBytes, directPool.getMemoryUsed());
             if (System.nanoTime() > nextReport) {
@@ -260,9 +275,10 @@ class SoakTest {
         List<String> counts = List.of(
                 String.format("SoakTest: seed %d, ran %d ms (asked %d s), %d FIFOs, up to %d writer processes at once",
                         seed, ranMillis, SECONDS, FIFOS, MAX_WRITERS),
-                String.format("SoakTest: writer generations %d: killed -9 %d (mid-line %d, while opening %d),"
-                        + " exited by themselves %d, died of SIGPIPE %d", generations, killed, killedMidLine,
-                        killedWhileOpening, exitedNormally, diedOfSigpipe),
+                String.format("SoakTest: writer generations %d (%d restarted on their FIFO at once or within 50 ms):"
+                        + " killed -9 %d (mid-line %d, before their first write %d), exited by themselves %d, died of"
+                        + " SIGPIPE %d", generations, restarted, killed, killedMidLine, killedWhileOpening,
+                        exitedNormally, diedOfSigpipe),
                 String.format("SoakTest: complete lines read %d, fragments read %d (glued to the next writer's bytes"
                         + " %d, longest reap-to-restart gap of those %s ms), tails of a line a cancelled subscription"
                         + " began %d", completeLines.get(), fragments.get(), gluedLines.get(),
@@ -308,45 +324,87 @@ class SoakTest {
 
     // ================================================================ writers
 
+    /**
+     * Restarts first (half of the FIFOs whose writer ended get the next one at once, or within 5
+     * or 50 ms: the hang-up race), then writers on FIFOs picked at random.
+     */
     private void startWriters() throws IOException {
+        long now = System.nanoTime();
+        for (java.util.Iterator<long[]> it = restarts.iterator(); it.hasNext(); ) {
+            long[] r = it.next();
+            if (now >= r[1] && writerOn[(int) r[0]] == null) {
+                it.remove();
+                startWriter((int) r[0]);
+                restarted++;
+            }
+        }
         int attempts = 0;
-        while (alive.size() < MAX_WRITERS && attempts++ < 3) {
+        while (alive.size() + restarts.size() < MAX_WRITERS && attempts++ < 3) {
             int f = random.nextInt(FIFOS);
-            if (writerOn[f] != null) {
-                continue;
+            if (writerOn[f] == null && restarts.stream().noneMatch(r -> r[0] == f)) {
+                startWriter(f);
             }
-            int g = nextGen[f]++;
-            int padLength = random.nextInt(10) < 7 ? random.nextInt(60) : 60 + random.nextInt(2900);
-            StringBuilder pad = new StringBuilder(padLength);
-            for (int i = 0; i < padLength; i++) {
-                pad.append((char) ('a' + random.nextInt(26)));
+        }
+    }
+
+    private void startWriter(int f) throws IOException {
+        int g = nextGen[f]++;
+        int padLength = random.nextInt(10) < 7 ? random.nextInt(60) : 60 + random.nextInt(2900);
+        StringBuilder pad = new StringBuilder(padLength);
+        for (int i = 0; i < padLength; i++) {
+            pad.append((char) ('a' + random.nextInt(26)));
+        }
+        int burst = 1 + (random.nextBoolean() ? random.nextInt(5) : random.nextInt(100));
+        int rate = RATES[random.nextInt(RATES.length)];
+        long pauseNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(2), TimeUnit.SECONDS.toNanos(burst) / rate);
+        int pauseAt = random.nextInt(3);
+        boolean exits = random.nextInt(100) < 15;
+        int lines = exits ? random.nextInt(400) : -1;
+        boolean tail = exits && random.nextBoolean();
+        long lifeMillis = switch (random.nextInt(10)) {
+            case 0, 1, 2 -> random.nextInt(100);
+            case 3, 4, 5, 6 -> 100 + random.nextInt(900);
+            default -> 1000 + random.nextInt(3000);
+        };
+        Gen gen = new Gen(f, g, pad.toString(), lines, tail);
+        gens.put(key(f, g), gen);
+        gensOf.get(f).add(gen);
+        gen.startNanos = System.nanoTime(); // before the process exists: it cannot have opened the FIFO yet
+        gen.process = writerProcess("sh", "-c", WRITER, "sh", pipes[f].path().toString(), Integer.toString(f),
+                Integer.toString(g), gen.pad, Integer.toString(burst), Integer.toString(pauseAt),
+                Integer.toString(lines), tail ? "1" : "0");
+        gen.tokens = gen.process.getOutputStream();
+        gen.pauseNanos = pauseNanos;
+        gen.nextTokenNanos = System.nanoTime() + pauseNanos;
+        gen.killAtNanos = gen.startNanos + TimeUnit.MILLISECONDS.toNanos(lifeMillis);
+        writerOn[f] = gen;
+        alive.add(gen);
+        generations++;
+    }
+
+    /** stdin a pipe, for the pause tokens; stdout discarded (the script writes only to the FIFO) */
+    private static Process writerProcess(String... command) throws IOException {
+        return new ProcessBuilder(command)
+                .redirectInput(ProcessBuilder.Redirect.PIPE)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
+    }
+
+    /** Ends the pauses that are over, each a little longer or shorter than the writer's own. */
+    private void feedWriters() {
+        long now = System.nanoTime();
+        for (Gen g : alive) {
+            if (now >= g.nextTokenNanos && g.tokensSent < MAX_TOKENS) {
+                g.nextTokenNanos = now + g.pauseNanos / 2 + (long) (random.nextDouble() * g.pauseNanos);
+                g.tokensSent++;
+                try {
+                    g.tokens.write('\n');
+                    g.tokens.flush();
+                } catch (IOException exited) {
+                    // it has just exited; reaped next round
+                }
             }
-            int burst = 1 + (random.nextBoolean() ? random.nextInt(5) : random.nextInt(200));
-            String pause = PAUSES[random.nextInt(PAUSES.length)];
-            int pauseAt = random.nextInt(3);
-            boolean exits = random.nextInt(100) < 15;
-            int lines = exits ? random.nextInt(400) : -1;
-            boolean tail = exits && random.nextBoolean();
-            long lifeMillis = switch (random.nextInt(10)) {
-                case 0, 1, 2 -> random.nextInt(100);
-                case 3, 4, 5, 6 -> 100 + random.nextInt(900);
-                default -> 1000 + random.nextInt(3000);
-            };
-            Gen gen = new Gen(f, g, pad.toString(), lines, tail);
-            gens.put(key(f, g), gen);
-            gensOf.get(f).add(gen);
-            gen.startNanos = System.nanoTime(); // before the process exists: it cannot have opened the FIFO yet
-            gen.process = new ProcessBuilder("sh", "-c", WRITER, "sh", pipes[f].path().toString(), Integer.toString(f),
-                    Integer.toString(g), gen.pad, Integer.toString(burst), pause, Integer.toString(pauseAt),
-                    Integer.toString(lines), tail ? "1" : "0")
-                    .redirectInput(NO_INPUT)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                    .redirectError(ProcessBuilder.Redirect.INHERIT)
-                    .start();
-            gen.killAtNanos = gen.startNanos + TimeUnit.MILLISECONDS.toNanos(lifeMillis);
-            writerOn[f] = gen;
-            alive.add(gen);
-            generations++;
         }
     }
 
@@ -367,10 +425,7 @@ class SoakTest {
         }
     }
 
-    /**
-     * SIGSTOP, then the byte count from /proc/PID/io (stable while it is stopped), then SIGKILL
-     * of the writer and any child (a pause's sleep, which does not hold the FIFO).
-     */
+    /** SIGSTOP, then the byte count from /proc/PID/io (stable while it is stopped), then SIGKILL. */
     private void stopAndKill(Gen g) throws Exception {
         Process p = g.process;
         long pid = p.pid();
@@ -389,26 +444,11 @@ class SoakTest {
             Thread.onSpinWait();
         }
         long wchar = "T".equals(state) && p.isAlive() ? bytesWritten(pid) - launchBytes : -1;
-        List<ProcessHandle> children = p.descendants().toList();
-        children.forEach(ProcessHandle::destroyForcibly);
         p.destroyForcibly();
         if (!p.waitFor(WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
             violation("writer %s did not die within %s of SIGKILL", g, WAIT);
             ended(g, -1, -1);
             return;
-        }
-        for (ProcessHandle c : children) {
-            // orphaned once the writer is gone, and reaped by init whenever it gets to it: dead is
-            // enough (a zombie holds no descriptor)
-            long deadline2 = System.nanoTime() + WAIT.toNanos();
-            String childState;
-            while ((childState = stateOf(c.pid())) != null && !"Z".equals(childState)) {
-                if (System.nanoTime() > deadline2) {
-                    violation("a child %d of writer %s is still there (%s) %s after SIGKILL", c.pid(), g, childState, WAIT);
-                    break;
-                }
-                Thread.sleep(1);
-            }
         }
         ended(g, wchar >= 0 ? -9 : p.exitValue(), wchar);
     }
@@ -418,6 +458,14 @@ class SoakTest {
         g.endNanos = System.nanoTime(); // after the reaping: its descriptor was closed before this
         alive.remove(g);
         writerOn[g.fifo] = null;
+        if (random.nextBoolean()) {
+            long delay = switch (random.nextInt(3)) {
+                case 0 -> 0;
+                case 1 -> random.nextInt(5_000_000);
+                default -> random.nextInt(50_000_000);
+            };
+            restarts.add(new long[] {g.fifo, g.endNanos + delay});
+        }
         if (how == -9) {
             killed++;
             g.truth = Truth.fromBytes(g, wchar);
@@ -444,13 +492,12 @@ class SoakTest {
     /**
      * The JDK's launch helper writes to its parent before it execs the command (JDK 17.0.15's
      * jspawnhelper: a 4-byte liveness ping), and /proc/PID/io counts that as the command's: a
-     * {@code sleep}, which writes nothing, shows how much.
+     * writer's shell that writes nothing yet (it waits for a token first) shows how much.
      */
     private static long measureLaunchBytes() throws Exception {
         long bytes = -1;
         for (int i = 0; i < 3; i++) {
-            Process p = new ProcessBuilder("sleep", "60").redirectInput(NO_INPUT)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            Process p = writerProcess("sh", "-c", "read t");
             try {
                 long b = bytesWritten(p.pid());
                 assertThat(bytes).as("bytes a launched process has written before it runs").isIn(-1L, b);
@@ -460,16 +507,6 @@ class SoakTest {
             }
         }
         return bytes;
-    }
-
-    /** @return the state letter in /proc/PID/stat, null if there is no such process */
-    private static String stateOf(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-            return stat.substring(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-        } catch (IOException | RuntimeException gone) {
-            return null;
-        }
     }
 
     private static String processState(long pid) {
@@ -779,6 +816,11 @@ class SoakTest {
         long killAtNanos;
         Process process;
         volatile Truth truth;
+        /** its stdin: one byte ends a pause */
+        java.io.OutputStream tokens;
+        long pauseNanos;
+        long nextTokenNanos;
+        int tokensSent;
         /** the complete lines any subscription got (guarded by this) */
         private final BitSet received = new BitSet();
 
