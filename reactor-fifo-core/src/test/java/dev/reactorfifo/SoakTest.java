@@ -56,7 +56,9 @@ import reactor.test.StepVerifier;
  * {@code soak} profile sets 60 ({@code .ci/run}), {@code -Dreactorfifo.soakSeconds=600} runs it
  * longer. {@code -Dreactorfifo.soakSeed=N} repeats a run's random choices (the seed is printed
  * first; the timing of processes and threads is not repeatable, so it repeats the plan, not the
- * interleaving); {@code -Dreactorfifo.soakWriters=N} sets how many writer processes live at once.
+ * interleaving); {@code -Dreactorfifo.soakWriters=N} sets how many writer processes live at once;
+ * {@code -Dreactorfifo.soakKeepGoing=true} runs on after a violation, to count them, instead of
+ * stopping at the first.
  *
  * <h2>What is known about the lines, and how</h2>
  *
@@ -109,7 +111,10 @@ import reactor.test.StepVerifier;
  * and printed with the longest time between the dead writer's reaping and its successor's start
  * (not bounded: how late the poller looks depends on the machine's load). Nothing else is
  * tolerated: a complete line is never glued (its {@code >\n} is one write), and no fragment may
- * appear but at a generation's end.
+ * appear but at a generation's end. In particular a complete line of the next writer that comes
+ * in two lines, its start emitted as a fragment (the reader put the last writer's EOF inside it)
+ * and its rest as a line, fails the soak: the README's lines end at a terminator or at their own
+ * writer's EOF. The soak names that case in one violation.
  */
 @EnabledIfSystemProperty(named = "reactorfifo.soakSeconds", matches = "[1-9][0-9]*")
 @Timeout(value = 6, unit = TimeUnit.HOURS) // a backstop only: every wait below has its own bound
@@ -123,6 +128,8 @@ class SoakTest {
      */
     private static final int MAX_WRITERS_DEFAULT = 32;
     private static final int MAX_WRITERS = Integer.getInteger("reactorfifo.soakWriters", MAX_WRITERS_DEFAULT);
+    /** -Dreactorfifo.soakKeepGoing=true: run the whole time after a violation (to count them) instead of stopping at the first. */
+    private static final boolean KEEP_GOING = Boolean.getBoolean("reactorfifo.soakKeepGoing");
     private static final Duration WAIT = Duration.ofSeconds(10);
     /** How long the live subscriptions get to read what the last writers wrote before they were killed. */
     private static final Duration FINAL_DRAIN = Duration.ofSeconds(30);
@@ -171,6 +178,7 @@ class SoakTest {
     private final Sub[] subOn = new Sub[FIFOS];
     private final List<Sub> allSubs = new ArrayList<>();
     private final ConcurrentLinkedQueue<String> violations = new ConcurrentLinkedQueue<>();
+    private final AtomicLong violationCount = new AtomicLong();
 
     // counts
     private final AtomicLong completeLines = new AtomicLong();
@@ -225,7 +233,7 @@ class SoakTest {
         long started = System.nanoTime();
         long end = started + TimeUnit.SECONDS.toNanos(SECONDS);
         long nextReport = started + TimeUnit.SECONDS.toNanos(15);
-        while (System.nanoTime() < end && violations.isEmpty()) {
+        while (System.nanoTime() < end && (violations.isEmpty() || KEEP_GOING)) {
             reapWritersThatExited();
             killWritersDue();
             startWriters();
@@ -285,8 +293,8 @@ class SoakTest {
                         maxGlueGapNanos.get() < 0 ? "-" : String.format("%.1f", maxGlueGapNanos.get() / 1e6),
                         junkLines.get()),
                 String.format("SoakTest: subscriptions %d, resubscribes %d (%d after take() ended one),"
-                        + " generations checked start to end exactly %d", allSubs.size(), resubscribes, takeEnded,
-                        exactlyChecked),
+                        + " generations checked start to end exactly %d, violations %d", allSubs.size(), resubscribes,
+                        takeEnded, exactlyChecked, violationCount.get()),
                 String.format("SoakTest: after: %s; pipe descriptors %d (baseline %d), direct buffers %d / %d KiB"
                         + " (before %d / %d KiB, peak %d KiB, read pool up to %d x 64 KiB); threads %s (before %s)",
                         leak == null ? "no waiter, no thread in a FIFO call, no poller thread" : "LEAK",
@@ -584,7 +592,7 @@ class SoakTest {
                 subscribe(f);
                 resubscribes++;
                 done++;
-                if (!violations.isEmpty()) {
+                if (!violations.isEmpty() && !KEEP_GOING) {
                     return;
                 }
             }
@@ -737,6 +745,7 @@ class SoakTest {
     // ================================================================ helpers
 
     private void violation(String format, Object... args) {
+        violationCount.incrementAndGet();
         String v = String.format(format, args);
         if (violations.size() < 200) {
             violations.add(v);
@@ -941,6 +950,7 @@ class SoakTest {
         private final List<Run> runs = new ArrayList<>();
         private final Map<Integer, Run> byGen = new java.util.HashMap<>();
         private int lineCount;
+        private String previousLine = "";
 
         Sub(int id, int fifo) {
             this.id = id;
@@ -972,13 +982,17 @@ class SoakTest {
             if (n == 0 || line.charAt(0) != '<') {
                 int first = line.indexOf('<');
                 i = first < 0 ? n : first;
-                if (lineCount != 0 || !line.substring(0, i).matches("[0-9a-z.>]*")) {
+                if (lineCount != 0 && splitLine(line.substring(0, i))) {
+                    // reported; the line counts as whole from here on, so that one split is one violation
+                } else if (lineCount != 0 || !line.substring(0, i).matches("[0-9a-z.>]*")) {
                     violation("%s line %d is no writer's: '%s'", this, lineCount + 1, abbreviate(line));
                     return;
+                } else {
+                    junkLines.incrementAndGet();
                 }
-                junkLines.incrementAndGet();
             }
             lineCount++;
+            previousLine = line;
             int pieces = 0;
             Gen gluedAfter = null;
             while (i < n) {
@@ -1000,6 +1014,37 @@ class SoakTest {
                 pieces++;
                 i = next;
             }
+        }
+
+        /**
+         * Whether {@code rest} is what the fragment just received lacks to be its line: then the
+         * reader reported an EOF inside a complete line (not a tolerated outcome: the README's
+         * follow mode emits a fragment at its writer's EOF, never a complete line in two). That is
+         * reported once, with the timing of the writer before, and the line counted as whole.
+         */
+        private boolean splitLine(String rest) {
+            Run run = runs.isEmpty() ? null : runs.get(runs.size() - 1);
+            if (run == null || run.fragmentLength < 0) {
+                return false;
+            }
+            Gen g = run.gen;
+            String whole = g.head(run.fragmentSeq) + g.pad + ">";
+            if (run.fragmentLength + rest.length() != whole.length() || !whole.endsWith(rest)) {
+                return false;
+            }
+            Run before = runs.size() > 1 ? runs.get(runs.size() - 2) : null;
+            violation("%s lines %d and %d: line %d of %s, a complete line, came in two: '%s' (emitted as a"
+                    + " fragment is, at an EOF) and '%s'; before it this subscription got %s", this, lineCount,
+                    lineCount + 1, run.fragmentSeq, g, abbreviate(previousLine), rest, before == null ? "nothing"
+                    : String.format("%s of %s, which was reaped %.1f ms before this writer started", before,
+                            before.gen, (g.startNanos - before.gen.endNanos) / 1e6));
+            run.lastComplete = run.fragmentSeq;
+            run.fragmentSeq = -1;
+            run.fragmentLength = -1;
+            completeLines.incrementAndGet();
+            fragments.decrementAndGet();
+            g.receivedBefore(run.lastComplete);
+            return true;
         }
 
         /** Checks one piece {@code line[from, to)} that starts with '<'; @return its generation, or null after a violation */
