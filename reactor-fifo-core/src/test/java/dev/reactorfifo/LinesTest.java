@@ -96,6 +96,56 @@ class LinesTest extends FifoTestCase {
     }
 
     /**
+     * The next writer connects and writes the start of a line while the reader's thread is busy,
+     * after the last writer died mid-line: where the dead writer's bytes end cannot be told then,
+     * so its fragment may be glued to the next writer's first line (the documented window), but
+     * that line is never split by an EOF reported inside it (found by the soak run).
+     */
+    @Test
+    void aWriterThatConnectsBeforeTheReaderLooksAtTheHangUpNeverHasALineSplit() throws Exception {
+        reactor.core.scheduler.Scheduler one = reactor.core.scheduler.Schedulers.newBoundedElastic(1, 100, "one");
+        List<String> received = java.util.Collections.synchronizedList(new ArrayList<>());
+        Disposable reader = pipe.lines(ReadOptions.defaults().follow(true).scheduler(one)).subscribe(received::add);
+        try {
+            for (int round = 0; round < 5; round++) {
+                awaitWaitRegistered();
+                java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+                one.schedule(() -> { // the reader's only thread is busy while the writers come and go
+                    try {
+                        release.await(WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+                int before = received.size();
+                try (Peer dead = Peer.sh("printf 'A" + round + "-frag' > " + fifo)) {
+                    assertThat(dead.awaitExit(WAIT)).isZero();
+                }
+                Path started = dir.resolve("started-" + round);
+                Path go = dir.resolve("go-" + round);
+                try (Peer next = Peer.sh("exec 3> " + fifo + "; printf 'B" + round + "-head' >&3; : > "
+                        + shQuote(started.toString()) + "; while [ ! -e " + shQuote(go.toString())
+                        + " ]; do sleep 0.01; done; printf -- '-tail\\n' >&3")) {
+                    awaitCondition(() -> Files.exists(started), "the next writer wrote its line's start");
+                    release.countDown();
+                    awaitCondition(() -> received.size() > before || !waitersOn(pipe.path()).isEmpty(), "the reader ran");
+                    Files.createFile(go);
+                    assertThat(next.awaitExit(WAIT)).isZero();
+                }
+                awaitCondition(() -> String.join("|", new ArrayList<>(received.subList(before, received.size()))).contains("tail"),
+                        "the next writer's line");
+                List<String> got = new ArrayList<>(received.subList(before, received.size()));
+                assertThat(got).as("round %d", round).isIn(
+                        List.of("A" + round + "-fragB" + round + "-head-tail"),
+                        List.of("A" + round + "-frag", "B" + round + "-head-tail"));
+            }
+        } finally {
+            reader.dispose();
+            one.dispose();
+        }
+    }
+
+    /**
      * Successive writers, each one's unterminated fragment a line of its own. Each writer starts
      * once the reader has emitted the previous one's last line, i.e. has seen its EOF: a pipe
      * carries no in-band EOF, so a writer that connects and writes before the reader looked would

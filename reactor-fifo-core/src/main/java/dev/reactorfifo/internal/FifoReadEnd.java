@@ -35,15 +35,12 @@ final class FifoReadEnd implements AutoCloseable {
      */
     private boolean drained;
     /**
-     * Follow mode only: the poller answered with {@code POLLHUP}, the last writer had closed. The
-     * drain reads on until the pipe is empty and then reports EOF, even if the next writer
-     * connected meanwhile (the drain gets its thread a few microseconds to milliseconds after the
-     * hang-up), so that writer's first line is not glued to the last one's fragment; follow mode
-     * opens the next descriptor before it closes this one, so the connected writer keeps a reader.
-     * Without follow mode the stream goes on reading instead: reporting EOF there would close the
-     * last read end under a connected writer.
+     * Follow mode only: after the poller answered with {@code POLLHUP} (the last writer had
+     * closed), how many bytes those writers left in the pipe, still to read before their EOF; -1
+     * when not counting. See {@link #bytesLeftByGoneWriters()}. Without follow mode the stream
+     * just reads on: reporting EOF there would close the last read end under a connected writer.
      */
-    private boolean hungUp;
+    private long goneWritersBytes = -1;
     private final boolean follow;
 
     private FifoReadEnd(String path, boolean noFollow, boolean follow, Waiter waiter, int fd) {
@@ -61,7 +58,7 @@ final class FifoReadEnd implements AutoCloseable {
      * @throws java.nio.file.NoSuchFileException, java.nio.file.AccessDeniedException,
      *     NotAFifoException (decided on the opened descriptor too)
      */
-    /** @param follow the subscription follows successive writers (see {@link #hungUp}) */
+    /** @param follow the subscription follows successive writers (see {@link #goneWritersBytes}) */
     static FifoReadEnd open(String path, boolean noFollow, boolean follow, Waiter waiter) throws IOException {
         return new FifoReadEnd(path, noFollow, follow, waiter, openChecked(path, noFollow));
     }
@@ -91,13 +88,22 @@ final class FifoReadEnd implements AutoCloseable {
     int read(ByteBuffer buffer, int length) throws IOException {
         for (;;) {
             if (ready && !drained) {
-                int n = Posix.read(fd, buffer, length);
+                boolean counting = goneWritersBytes >= 0;
+                if (counting && goneWritersBytes == 0) {
+                    goneWritersBytes = -1;
+                    return 0; // every byte of the writers that hung up is read: their EOF
+                }
+                int n = Posix.read(fd, buffer, counting ? (int) Math.min(length, goneWritersBytes) : length);
                 if (n > 0) {
-                    drained = n < length && !hungUp; // after a hang-up, read on until the pipe is empty
+                    if (counting) {
+                        goneWritersBytes -= n;
+                    } else {
+                        drained = n < length;
+                    }
                     return n;
                 }
                 if (n == 0) {
-                    hungUp = false;
+                    goneWritersBytes = -1;
                     return 0;
                 }
                 if (-n == Posix.EINTR) {
@@ -106,11 +112,8 @@ final class FifoReadEnd implements AutoCloseable {
                 if (-n != Posix.EAGAIN) {
                     throw Errors.toException(-n, path, "read");
                 }
-                if (hungUp) {
-                    // every writer had gone when the poller looked, and the pipe is empty now: that
-                    // writer's EOF, although the next writer has connected since (its read would
-                    // give EAGAIN, not 0), so its unterminated fragment is not glued to the next one
-                    hungUp = false;
+                if (counting) {
+                    goneWritersBytes = -1; // another reader of the FIFO took the counted bytes
                     return 0;
                 }
             }
@@ -123,7 +126,9 @@ final class FifoReadEnd implements AutoCloseable {
             if ((revents & (Posix.POLLIN | Posix.POLLHUP)) != 0) {
                 ready = true;
                 drained = false;
-                hungUp = follow && (revents & Posix.POLLHUP) != 0;
+                if (follow && (revents & Posix.POLLHUP) != 0) {
+                    goneWritersBytes = bytesLeftByGoneWriters();
+                }
             } else if (revents == Waiter.PROBE) {
                 drained = false;
             } else if ((revents & (Posix.POLLERR | Posix.POLLNVAL)) != 0) {
@@ -131,6 +136,28 @@ final class FifoReadEnd implements AutoCloseable {
                         + Integer.toHexString(revents) + ")");
             }
         }
+    }
+
+    /**
+     * Follow mode, at a hang-up: counts what the writers that hung up left in the pipe, so that
+     * their EOF comes after exactly those bytes and no byte of a next writer joins them. The count
+     * first, then a look whether a writer is connected: if none is, every byte counted is the gone
+     * writers' (one that came and went in between wrote after the count, and its bytes are read
+     * after the EOF, as the next stream). If one is, it connected before the count and may have
+     * written already: where the gone writers' bytes end cannot be told, so no EOF is made here and
+     * the stream goes on with that writer, whose first line may then be glued to the last one's
+     * fragment. An EOF in the middle of what it wrote would split one of its lines instead.
+     *
+     * @return the bytes to read before the EOF, or -1 when a writer is connected (or the
+     *     system cannot count)
+     */
+    private long bytesLeftByGoneWriters() throws IOException {
+        int unread = Posix.unreadBytes(fd);
+        if (unread < 0) {
+            return -1;
+        }
+        int revents = Posix.pollNow(fd, Posix.POLLIN);
+        return revents > 0 && (revents & Posix.POLLHUP) != 0 ? unread : -1;
     }
 
     /**
@@ -170,7 +197,7 @@ final class FifoReadEnd implements AutoCloseable {
         fd = next;
         ready = false;
         drained = false;
-        hungUp = false;
+        goneWritersBytes = -1;
     }
 
     @Override

@@ -309,6 +309,22 @@ public final class Posix {
         return n < 0 ? -lastError() : n;
     }
 
+    /**
+     * poll(2) on one descriptor without waiting, for rare looks (a writer's hang-up): it
+     * allocates its {@code struct pollfd}.
+     *
+     * @return the {@code revents}, 0 if nothing is ready, or a negative errno
+     */
+    static int pollNow(int fd, int events) {
+        ByteBuffer pollfd = allocatePollFds(1);
+        setPollFd(pollfd, 0, fd, events);
+        int n;
+        do {
+            n = poll(pollfd, 1, 0);
+        } while (n == -EINTR);
+        return n < 0 ? n : n == 0 ? 0 : pollRevents(pollfd, 0);
+    }
+
     /** @return a direct native-order buffer for {@code count} {@code struct pollfd} */
     static ByteBuffer allocatePollFds(int count) {
         return ByteBuffer.allocateDirect(count * POLLFD_SIZE).order(java.nio.ByteOrder.nativeOrder());
