@@ -16,8 +16,9 @@ import java.util.Set;
  * [--out=DIR] [--rounds=N] [--warmups=N] [--size-mb=N] [--write-size-mb=N] [--publish[=REPO_ROOT]]}.
  *
  * <p>Scenarios: framer (JMH, in memory), read, write, latency, memory, cancel, concurrency (up to 10,000
- * FIFOs), idle (memory of idle readers and writers), vthreads (JDK 21+ virtual threads); all by
- * default. concurrency, idle and vthreads need gcc (their FIFO far ends are a small C program
+ * FIFOs), idle (memory of idle readers and writers), vthreads (JDK 21+ virtual threads), bytes
+ * ({@code bytes()}, {@code writeBytes}, an exact delimiter, and a slow {@code bytes()} subscriber's
+ * memory); all by default. concurrency, idle and vthreads need gcc (their FIFO far ends are a small C program
  * compiled at run time) and Linux's /proc. It prints Markdown tables and writes {@code results.md} and
  * {@code benchmarks-throughput.svg} into the output folder ({@code target/results} beside the
  * jar by default). {@code --publish} also replaces the results section of {@code BENCHMARKS.md}
@@ -26,7 +27,7 @@ import java.util.Set;
 public final class BenchmarkMain {
 
     static final List<String> ALL = List.of("framer", "read", "write", "latency", "memory", "cancel", "concurrency",
-            "idle", "vthreads");
+            "idle", "vthreads", "bytes");
     static final String BEGIN = "<!-- results:begin (written by reactor-fifo-benchmarks --publish) -->";
     static final String END = "<!-- results:end -->";
 
@@ -111,6 +112,9 @@ public final class BenchmarkMain {
                         break;
                     case "vthreads":
                         VirtualThreadScenario.run(ctx, report);
+                        break;
+                    case "bytes":
+                        BytesScenario.run(ctx, report);
                         break;
                     default:
                         throw new AssertionError(s);

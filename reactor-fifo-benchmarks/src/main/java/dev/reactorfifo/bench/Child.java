@@ -35,6 +35,15 @@ public final class Child {
                 case "write":
                     WriteScenario.child(rest[0], Integer.parseInt(rest[1]), Long.parseLong(rest[2]), commands);
                     break;
+                case "bytes-read":
+                    BytesScenario.readChild(rest[0], commands);
+                    break;
+                case "bytes-write":
+                    BytesScenario.writeChild(rest[0], Integer.parseInt(rest[1]), Long.parseLong(rest[2]), commands);
+                    break;
+                case "bytes-slow":
+                    BytesScenario.slowChild(rest, commands);
+                    break;
                 case "ping":
                     LatencyScenario.ping(rest, commands);
                     break;

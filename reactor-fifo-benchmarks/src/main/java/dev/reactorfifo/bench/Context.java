@@ -42,11 +42,17 @@ final class Context implements AutoCloseable {
 
     /** The data file of {@code lineBytes}-byte lines, about {@code bytes} long, generated on first use. */
     Path dataFile(int lineBytes, long bytes) {
-        return dataFiles.computeIfAbsent(lineBytes + "B-" + bytes, key -> {
+        return dataFile(lineBytes, bytes, '\n');
+    }
+
+    /** The same lines as {@link #dataFile(int, long)}, each ended by {@code terminator} instead of {@code \n}. */
+    Path dataFile(int lineBytes, long bytes, char terminator) {
+        String suffix = terminator == '\n' ? "" : "-" + Integer.toHexString(terminator);
+        return dataFiles.computeIfAbsent(lineBytes + "B-" + bytes + suffix, key -> {
             Path file = temp.resolve("data-" + key + ".txt");
             try {
                 long t0 = System.nanoTime();
-                Lines.writeFile(file, lineBytes, Lines.count(lineBytes, bytes));
+                Lines.writeFile(file, lineBytes, Lines.count(lineBytes, bytes), terminator);
                 System.out.printf("   (generated %s: %d MB in %d ms)%n", file.getFileName(),
                         Files.size(file) / 1_000_000, (System.nanoTime() - t0) / 1_000_000);
             } catch (IOException e) {

@@ -60,7 +60,7 @@ final class Lines {
         };
     }
 
-    /** The data as bytes (with terminators), for in-memory benchmarks. */
+    /** The data as bytes (with terminators), for in-memory benchmarks and the bytes writers. */
     static byte[] bytes(int lineBytes, long count) {
         String[] pool = pool(lineBytes);
         byte[] out = new byte[Math.toIntExact(count * lineBytes)];
@@ -76,10 +76,18 @@ final class Lines {
 
     /** Writes {@code count} lines of the data into {@code file}. */
     static void writeFile(Path file, int lineBytes, long count) throws IOException {
+        writeFile(file, lineBytes, count, '\n');
+    }
+
+    /**
+     * Writes {@code count} lines of the data into {@code file}, each ended by {@code terminator}
+     * instead of {@code \n} (the same lines with {@code \0}: the data of the delimiter rows).
+     */
+    static void writeFile(Path file, int lineBytes, long count, char terminator) throws IOException {
         String[] pool = pool(lineBytes);
         byte[][] encoded = new byte[POOL][];
         for (int i = 0; i < POOL; i++) {
-            encoded[i] = (pool[i] + "\n").getBytes(StandardCharsets.US_ASCII);
+            encoded[i] = (pool[i] + terminator).getBytes(StandardCharsets.US_ASCII);
         }
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
             for (long i = 0; i < count; i++) {

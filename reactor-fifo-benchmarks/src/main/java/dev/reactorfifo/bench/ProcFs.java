@@ -53,16 +53,55 @@ final class ProcFs {
      * call it counts.
      */
     static long writeSyscalls(long pid) {
+        return io(pid, "syscw");
+    }
+
+    /** {@code syscr} of {@code /proc/PID/io}: read-type system calls (read, readv, pread...), as {@link #writeSyscalls}. */
+    static long readSyscalls(long pid) {
+        return io(pid, "syscr");
+    }
+
+    /**
+     * {@code wchar} of {@code /proc/PID/io}: the bytes the process's write-type calls have
+     * returned as written, to any file. A call still blocked counts nothing until it returns.
+     */
+    static long writtenBytes(long pid) {
+        return io(pid, "wchar");
+    }
+
+    private static long io(long pid, String field) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(pid), "io"), StandardCharsets.US_ASCII)) {
-                if (line.startsWith("syscw:")) {
-                    return Long.parseLong(line.substring(6).trim());
+                if (line.startsWith(field + ":")) {
+                    return Long.parseLong(line.substring(field.length() + 1).trim());
                 }
             }
         } catch (IOException e) {
             throw new IllegalStateException("cannot read /proc/" + pid + "/io: " + e, e);
         }
-        throw new IllegalStateException("/proc/" + pid + "/io has no syscw line");
+        throw new IllegalStateException("/proc/" + pid + "/io has no " + field + " line");
+    }
+
+    /**
+     * The system call a single-threaded process is in and its state, e.g. {@code "1/S"} (x86-64
+     * {@code write}, sleeping), from {@code /proc/PID/syscall} and {@code stat}; {@code "running"}
+     * when it is in user space.
+     */
+    static String syscallState(long pid) {
+        Path proc = Path.of("/proc", String.valueOf(pid));
+        try {
+            String line = Files.readString(proc.resolve("syscall"), StandardCharsets.US_ASCII).trim();
+            return line.startsWith("running") ? "running" : line.split("\\s+")[0] + "/" + state(proc);
+        } catch (IOException e) {
+            return "gone";
+        }
+    }
+
+    /** @return whether the (single-threaded) process sleeps inside write(2) */
+    static boolean sleepsInWrite(long pid) {
+        String s = syscallState(pid);
+        int write = AARCH64 ? 64 : 1;
+        return s.equals(write + "/S");
     }
 
     /** One look at a process's threads: how many are inside a FIFO system call, and in which. */
