@@ -132,9 +132,8 @@ class LinesTest extends FifoTestCase {
                     Files.createFile(go);
                     assertThat(next.awaitExit(WAIT)).isZero();
                 }
-                awaitCondition(() -> String.join("|", new ArrayList<>(received.subList(before, received.size()))).contains("tail"),
-                        "the next writer's line");
-                List<String> got = new ArrayList<>(received.subList(before, received.size()));
+                awaitCondition(() -> String.join("|", since(received, before)).contains("tail"), "the next writer's line");
+                List<String> got = since(received, before);
                 assertThat(got).as("round %d", round).isIn(
                         List.of("A" + round + "-fragB" + round + "-head-tail"),
                         List.of("A" + round + "-frag", "B" + round + "-head-tail"));
@@ -142,6 +141,13 @@ class LinesTest extends FifoTestCase {
         } finally {
             reader.dispose();
             one.dispose();
+        }
+    }
+
+    /** @return a copy of what a synchronized list received from index {@code from} on */
+    private static List<String> since(List<String> received, int from) {
+        synchronized (received) {
+            return new ArrayList<>(received.subList(from, received.size()));
         }
     }
 

@@ -8,6 +8,7 @@ import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiFunction;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
@@ -36,7 +37,7 @@ public final class BoundedFifoSink implements FifoSink {
     private final ExactCapacityQueue<Object> queue;
     private final Sinks.Empty<Void> done = Sinks.empty();
     private final AtomicLong written = new AtomicLong();
-    private final FifoWriteMono.WriteSubscriber writer;
+    private final Writer writer;
 
     private volatile int emitting;
     private static final AtomicIntegerFieldUpdater<BoundedFifoSink> EMITTING =
@@ -53,10 +54,24 @@ public final class BoundedFifoSink implements FifoSink {
 
     /** @param noFollow refuse a symbolic link at {@code path} (a FIFO that createIfAbsent checked) */
     public BoundedFifoSink(String path, WriteOptions options, boolean noFollow) {
+        this(path, options, (outcome, written) ->
+                new FifoWriteMono.WriteSubscriber(outcome, path, options, noFollow, false, written));
+    }
+
+    /**
+     * For the stress tests (reactor-fifo-stress), which give the sink a fake writer that opens no
+     * FIFO; the public constructor passes the real {@link FifoWriteMono.WriteSubscriber}.
+     *
+     * @param writerFactory makes the writer of the sink's outcome subscriber (the writer reports
+     *     its end there) and of the counter of lines written (the writer counts them there); the
+     *     writer is then subscribed to the sink's fused line queue
+     */
+    BoundedFifoSink(String path, WriteOptions options,
+            BiFunction<CoreSubscriber<Void>, AtomicLong, Writer> writerFactory) {
         this.path = path;
         this.encoder = new LineEncoder(options.charset(), options.delimiter(), path);
         this.queue = new ExactCapacityQueue<>(options.bufferSize());
-        this.writer = new FifoWriteMono.WriteSubscriber(new Outcome(), path, options, noFollow, false, written);
+        this.writer = writerFactory.apply(new Outcome(), written);
         writer.onSubscribe(new LineSource());
     }
 
@@ -182,6 +197,14 @@ public final class BoundedFifoSink implements FifoSink {
         long w = written.get();
         long dropped = Math.max(0, accepted - w);
         return w + " lines were written, " + dropped + " accepted lines were dropped unwritten";
+    }
+
+    /**
+     * What the sink needs of its writer: a subscriber to the fused line queue (onSubscribe, then
+     * onNext(null) for "the queue has lines", onComplete, onError) that {@link #dispose()} can
+     * cancel. The real one is {@link FifoWriteMono.WriteSubscriber}; the stress tests have a fake.
+     */
+    interface Writer extends CoreSubscriber<Object>, Subscription {
     }
 
     /** The writer's side of the queue: asynchronous fusion, so the queue is the writer's own. */

@@ -86,7 +86,8 @@ public final class FifoWriteMono extends Mono<Void> {
      * {@link BoundedFifoSink} encoded already as {@code byte[]} (without delimiter), or
      * {@code ByteBuffer}s of {@code writeBytes}, whose remaining bytes are written as they are.
      */
-    static final class WriteSubscriber extends FifoDrain implements CoreSubscriber<Object>, Subscription, Scannable {
+    static final class WriteSubscriber extends FifoDrain
+            implements CoreSubscriber<Object>, Subscription, BoundedFifoSink.Writer, Scannable {
 
         private final CoreSubscriber<? super Void> actual;
         private final String path;

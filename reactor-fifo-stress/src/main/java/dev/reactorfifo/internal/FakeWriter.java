@@ -1,0 +1,175 @@
+package dev.reactorfifo.internal;
+
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
+import org.reactivestreams.Subscription;
+import reactor.core.CoreSubscriber;
+import reactor.core.Fuseable;
+import reactor.core.publisher.Operators;
+import reactor.util.context.Context;
+
+/**
+ * A {@link BoundedFifoSink}'s writer that opens no FIFO: it keeps {@link FifoWriteMono.WriteSubscriber}'s
+ * contract towards the sink and "writes" a line by noting it in {@link #log()}. Like the real one it
+ * is a {@link FifoDrain} (the same counter serialises its drain between the emitting thread's
+ * onNext, the completing thread's onComplete and a scheduler's run, and the same cancel), it fuses
+ * ASYNC with the sink's queue, drains on the signalling thread once "open", reads
+ * {@code upstreamDone} before each poll so that a completion that overtakes an emit's onNext still
+ * lets that line be written before the outcome, reports the outcome to the sink after the queue is
+ * empty, cancels its upstream on a cancel (which the sink sees as "refuse more lines") and drops
+ * the fused queue's lines when it ends ({@code afterTerminated}).
+ *
+ * <p>The log, in order: each line written, and {@code C} or {@code E} when the outcome
+ * (onComplete, onError) was delivered to the sink; a line after a {@code C} or {@code E} was
+ * written after the outcome, two letters are two outcomes.
+ */
+final class FakeWriter extends FifoDrain implements BoundedFifoSink.Writer {
+
+    private final CoreSubscriber<? super Void> actual;
+    private final AtomicLong linesWrittenCounter;
+    /** Owned by the WIP holder: the FIFO is open, so signals drain inline (the real writeEnd != null). */
+    private boolean open;
+
+    private Fuseable.@Nullable QueueSubscription<Object> queue;
+    private volatile boolean upstreamDone;
+    private @Nullable Throwable upstreamError;
+
+    private final StringBuffer log = new StringBuffer();
+    final AtomicInteger cancels = new AtomicInteger();
+
+    /**
+     * @param open whether the FIFO counts as open from the start (signals drain inline at once),
+     *     or the first drain opens it, on {@code scheduler}, as the real writer's first drain does
+     */
+    FakeWriter(CoreSubscriber<? super Void> actual, AtomicLong linesWrittenCounter, ManualScheduler scheduler,
+            boolean open) {
+        super(scheduler);
+        this.actual = actual;
+        this.linesWrittenCounter = linesWrittenCounter;
+        this.open = open;
+    }
+
+    /** The lines written and the outcomes delivered, in order, separated by spaces; "-" for nothing. */
+    String log() {
+        String s = log.toString().trim();
+        return s.isEmpty() ? "-" : s;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public void onSubscribe(Subscription s) {
+        if (!(s instanceof Fuseable.QueueSubscription)
+                || ((Fuseable.QueueSubscription<Object>) s).requestFusion(Fuseable.ANY | Fuseable.THREAD_BARRIER)
+                        != Fuseable.ASYNC) {
+            throw new AssertionError("the sink's line source does not fuse ASYNC: " + s);
+        }
+        queue = (Fuseable.QueueSubscription<Object>) s;
+        actual.onSubscribe(this);
+        if (!open) {
+            schedule(); // the real writer's open drain
+        }
+    }
+
+    @Override
+    public void onNext(@Nullable Object unused) {
+        signal(); // fused ASYNC: "the queue has lines"
+    }
+
+    @Override
+    public void onError(Throwable t) {
+        if (upstreamDone) {
+            Operators.onErrorDropped(t, actual.currentContext());
+            return;
+        }
+        upstreamError = t;
+        upstreamDone = true;
+        signal();
+    }
+
+    @Override
+    public void onComplete() {
+        if (upstreamDone) {
+            return;
+        }
+        upstreamDone = true;
+        signal();
+    }
+
+    @Override
+    public void request(long n) {
+    }
+
+    @Override
+    public void cancel() {
+        cancels.incrementAndGet();
+        cancelDrain();
+    }
+
+    @Override
+    void cancelUpstream() {
+        queue.cancel();
+    }
+
+    @Override
+    boolean mayRunInline() {
+        return open && !isDone();
+    }
+
+    @Override
+    void afterTerminated() {
+        queue.clear();
+    }
+
+    @Override
+    void drain() {
+        open = true;
+        Fuseable.QueueSubscription<Object> q = queue;
+        for (;;) {
+            if (isCancelled()) {
+                stop();
+                return;
+            }
+            boolean finished = upstreamDone;
+            Object line = q.poll();
+            if (line == null) {
+                if (finished) {
+                    Throwable error = upstreamError;
+                    complete(error != null ? () -> deliver("E", error) : () -> deliver("C", null));
+                }
+                return;
+            }
+            log.append(new String((byte[]) line, StandardCharsets.UTF_8)).append(' ');
+            linesWrittenCounter.incrementAndGet();
+        }
+    }
+
+    private void deliver(String letter, @Nullable Throwable error) {
+        log.append(letter).append(' ');
+        if (error != null) {
+            actual.onError(error);
+        } else {
+            actual.onComplete();
+        }
+    }
+
+    @Override
+    void releaseResources() {
+    }
+
+    @Override
+    void signalError(Throwable error) {
+        deliver("E", error);
+    }
+
+    @Override
+    Context context() {
+        return actual.currentContext();
+    }
+
+    @Override
+    public Context currentContext() {
+        return actual.currentContext();
+    }
+}

@@ -1,0 +1,256 @@
+package dev.reactorfifo.internal;
+
+import dev.reactorfifo.WriteOptions;
+import java.util.concurrent.atomic.AtomicReference;
+import org.openjdk.jcstress.annotations.Actor;
+import org.openjdk.jcstress.annotations.Arbiter;
+import org.openjdk.jcstress.annotations.Expect;
+import org.openjdk.jcstress.annotations.JCStressTest;
+import org.openjdk.jcstress.annotations.Outcome;
+import org.openjdk.jcstress.annotations.State;
+import org.openjdk.jcstress.infra.results.LLLLL_Result;
+import org.openjdk.jcstress.infra.results.LLLL_Result;
+import org.openjdk.jcstress.infra.results.LLL_Result;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+
+/**
+ * {@link BoundedFifoSink}'s emitting guard and its {@code terminated} and {@code cancelled} flags
+ * between {@code tryEmitNext}, {@code tryEmitComplete}, {@code dispose()} and the writer, here a
+ * {@link FakeWriter} fused to the sink's queue (the package-private constructor's seam): it
+ * writes a line by noting it in its log, on the signalling thread as the real writer does once
+ * the FIFO is open, and notes the outcome it delivers to the sink ({@code C} or {@code E}). The
+ * two actors emit from two threads, as Reactor's sinks allow (an overlap answers
+ * {@code FAIL_NON_SERIALIZED}). Results are the emit results' names, the writer's log ("-" for
+ * nothing) and what {@code done()} signalled: {@code COMPLETE}, the error's simple class name,
+ * {@code NONE}, or {@code TWICE}.
+ */
+public class FifoSinkStressTest {
+
+    static final String PATH = "/stress/fifo";
+
+    static WriteOptions options(int bufferSize) {
+        return WriteOptions.defaults().bufferSize(bufferSize);
+    }
+
+    /** What {@code done()} signalled, seen by a subscriber that the state subscribes at once. */
+    static final class Done {
+
+        private final AtomicReference<String> outcome = new AtomicReference<>("NONE");
+
+        Done(Mono<Void> done) {
+            done.subscribe(null, e -> signalled(e.getClass().getSimpleName()), () -> signalled("COMPLETE"));
+        }
+
+        private void signalled(String signal) {
+            if (!outcome.compareAndSet("NONE", signal)) {
+                outcome.set("TWICE");
+            }
+        }
+
+        String get() {
+            return outcome.get();
+        }
+    }
+
+    /**
+     * One thread emits "a" while another completes the sink. Result: the emit's result, the
+     * completion's, the writer's log, done().
+     *
+     * <p>The emitting guard is released before the emit signals the writer, so the completion can
+     * reach the writer first: the writer reads "completed" before it polls, as the real one does,
+     * and writes the queued line before it reports the outcome.
+     *
+     * <p>Forbidden: an accepted line never written (emit and completion OK, only {@code C} in the
+     * log: also what an emit accepted after the completion took effect looks like); a line written
+     * after the outcome was reported; a completion accepted but done() never completing; both
+     * refused as non-serialised; the emit refused as terminated by a completion that was itself
+     * refused.
+     *
+     * <p>Run against three broken copies ({@code -m quick -sc false}): with {@code tryEmitNext}'s
+     * {@code if (terminated) { ... }} check removed (an emit after the completion is queued behind
+     * it), jcstress reported the forbidden outcome "OK, OK, C, COMPLETE" (29% of the samples: the
+     * line accepted, never written); with {@code terminate} taking no emitting guard (only its
+     * check and set of {@code terminated} left), "OK, OK, C, COMPLETE" (2.9%: the emit passed its
+     * check before the completion set the flag and queued its line after the writer had
+     * completed); with {@code terminated = true;} also set before {@code terminate}'s
+     * compare-and-set of the guard (a completion refused as non-serialised still marks the sink
+     * terminated), "FAIL_TERMINATED, FAIL_NON_SERIALIZED, -, NONE" (0.9%: the emit refused by a
+     * completion that never happens), besides the outcomes of a completion that then refuses
+     * itself, "FAIL_TERMINATED, FAIL_TERMINATED, -, NONE" (86%), "OK, FAIL_TERMINATED, a, NONE"
+     * (11%) and "FAIL_NON_SERIALIZED, FAIL_TERMINATED, -, NONE" (0.9%).
+     */
+    @JCStressTest
+    @Outcome(id = "OK, OK, a C, COMPLETE", expect = Expect.ACCEPTABLE, desc = "the line queued first, written before the completion's outcome")
+    @Outcome(id = "FAIL_TERMINATED, OK, C, COMPLETE", expect = Expect.ACCEPTABLE, desc = "the completion first; the emit refused")
+    @Outcome(id = "FAIL_NON_SERIALIZED, OK, C, COMPLETE", expect = Expect.ACCEPTABLE_INTERESTING, desc = "the emit came while the completion held the guard")
+    @Outcome(id = "OK, FAIL_NON_SERIALIZED, a, NONE", expect = Expect.ACCEPTABLE_INTERESTING, desc = "the completion came while the emit held the guard; the sink stays open")
+    @Outcome(id = "OK, OK, C, [^,]*", expect = Expect.FORBIDDEN, desc = "an accepted line never written")
+    @Outcome(id = "[^,]*, [^,]*, [^,]*[CE] [^,]*, [^,]*", expect = Expect.FORBIDDEN, desc = "the line written after the outcome was reported")
+    @Outcome(id = "[^,]*, OK, [^,]*, NONE", expect = Expect.FORBIDDEN, desc = "the completion accepted, done() never completes")
+    @Outcome(id = "FAIL_NON_SERIALIZED, FAIL_NON_SERIALIZED, [^,]*, [^,]*", expect = Expect.FORBIDDEN, desc = "both refused as non-serialised")
+    @Outcome(id = "FAIL_TERMINATED, FAIL_NON_SERIALIZED, [^,]*, [^,]*", expect = Expect.FORBIDDEN, desc = "the emit refused by a completion that was itself refused")
+    @Outcome(expect = Expect.FORBIDDEN, desc = "any other outcome")
+    @State
+    public static class EmitVsComplete {
+
+        final ManualScheduler scheduler = ManualScheduler.running();
+        FakeWriter writer;
+        final BoundedFifoSink sink = new BoundedFifoSink(PATH, options(4),
+                (outcome, written) -> writer = new FakeWriter(outcome, written, scheduler, true));
+        final Done done = new Done(sink.done());
+        Sinks.EmitResult emitted;
+        Sinks.EmitResult completed;
+
+        @Actor
+        public void emitter() {
+            emitted = sink.tryEmitNext("a");
+        }
+
+        @Actor
+        public void completer() {
+            completed = sink.tryEmitComplete();
+        }
+
+        @Arbiter
+        public void arbiter(LLLL_Result r) {
+            scheduler.runQueued(); // a drain handed over after many rounds (none expected) runs here
+            r.r1 = emitted.name();
+            r.r2 = completed.name();
+            r.r3 = writer.log();
+            r.r4 = done.get();
+        }
+    }
+
+    /**
+     * One thread emits "a" while another disposes the sink; then the arbiter emits "z", which
+     * starts after the dispose returned. Result: the emit's result, the writer's log, the writer's
+     * cancels, done(), the arbiter's emit result.
+     *
+     * <p>The dispose takes no guard: an emit that passed the {@code terminated} check before the
+     * dispose set it is accepted, and its line is written or dropped (the dispose drops unwritten
+     * lines). Both are acceptable.
+     *
+     * <p>Forbidden: an emit that starts after the dispose returned accepted ("z" OK), or refused
+     * as terminated rather than cancelled; the emit racing the dispose refused as terminated (no
+     * completion was ever asked for) or as non-serialised (the dispose takes no guard); done()
+     * without the CancellationException, or signalled twice; an outcome delivered by the cancelled
+     * writer; the writer cancelled other than once; a refused line written.
+     *
+     * <p>Run against two broken copies ({@code -m quick -sc false}): with {@code dispose()}'s
+     * {@code cancelled = true; terminated = true;} swapped (an emit can see the sink terminated but
+     * not yet cancelled), jcstress reported the forbidden outcome "FAIL_TERMINATED, -, 1,
+     * CancellationException, FAIL_CANCELLED" (9 of 5.3 million samples, in 3 of the 8 JVM
+     * configurations: the window is two volatile writes wide); with {@code dispose()}'s
+     * {@code terminated = true;} removed, no forbidden outcome: the writer's cancel cancels its
+     * upstream, the sink's line source, which sets {@code terminated} before
+     * {@code writer.cancel()} returns, so that assignment is a second guarantee of the same thing.
+     */
+    @JCStressTest
+    @Outcome(id = "OK, a, 1, CancellationException, FAIL_CANCELLED", expect = Expect.ACCEPTABLE, desc = "the emit first, its line written (before the dispose, or by the emit's drain while it ran)")
+    @Outcome(id = "OK, -, 1, CancellationException, FAIL_CANCELLED", expect = Expect.ACCEPTABLE_INTERESTING, desc = "the emit accepted just before the dispose, which dropped its line unwritten")
+    @Outcome(id = "FAIL_CANCELLED, -, 1, CancellationException, FAIL_CANCELLED", expect = Expect.ACCEPTABLE, desc = "the dispose first; the emit refused as cancelled")
+    @Outcome(id = "[^,]*, [^,]*, [^,]*, [^,]*, OK", expect = Expect.FORBIDDEN, desc = "an emit after the dispose accepted")
+    @Outcome(id = "[^,]*, [^,]*, [^,]*, [^,]*, FAIL_TERMINATED", expect = Expect.FORBIDDEN, desc = "an emit after the dispose refused as terminated, not cancelled")
+    @Outcome(id = "FAIL_TERMINATED, [^,]*, [^,]*, [^,]*, [^,]*", expect = Expect.FORBIDDEN, desc = "the emit racing the dispose refused as terminated, not cancelled")
+    @Outcome(id = "[^,]*, [^,]*, [^,]*, (NONE|COMPLETE|TWICE), [^,]*", expect = Expect.FORBIDDEN, desc = "done() without the CancellationException, or twice")
+    @Outcome(id = "[^,]*, [^,]*[CE][^,]*, [^,]*, [^,]*, [^,]*", expect = Expect.FORBIDDEN, desc = "the cancelled writer delivered an outcome")
+    @Outcome(expect = Expect.FORBIDDEN, desc = "any other outcome")
+    @State
+    public static class EmitVsDispose {
+
+        final ManualScheduler scheduler = ManualScheduler.running();
+        FakeWriter writer;
+        final BoundedFifoSink sink = new BoundedFifoSink(PATH, options(4),
+                (outcome, written) -> writer = new FakeWriter(outcome, written, scheduler, true));
+        final Done done = new Done(sink.done());
+        Sinks.EmitResult emitted;
+
+        @Actor
+        public void emitter() {
+            emitted = sink.tryEmitNext("a");
+        }
+
+        @Actor
+        public void disposer() {
+            sink.dispose();
+        }
+
+        @Arbiter
+        public void arbiter(LLLLL_Result r) {
+            Sinks.EmitResult later = sink.tryEmitNext("z");
+            scheduler.runQueued();
+            r.r1 = emitted.name();
+            r.r2 = writer.log();
+            r.r3 = writer.cancels.get();
+            r.r4 = done.get();
+            r.r5 = later.name();
+        }
+    }
+
+    /**
+     * The sink holds 1 line; "a" is queued before the FIFO is open, and the writer's first drain
+     * (which opens it) is queued on the scheduler. One thread emits "b" with {@code emitNext} and a
+     * failure handler that gives up, while the scheduler's worker runs that drain. Result: the
+     * failures the handler saw ("-" for none), the writer's log, done().
+     *
+     * <p>If the worker has taken "a", "b" is accepted and written (by the emitting thread, or by
+     * the worker's drain, which runs once more for the emit's signal); if not, "b" overflows, and
+     * the handler giving up ends the sink with an overflow error, reported after "a" is written.
+     *
+     * <p>Forbidden: a line lost ("a" or an accepted "b" never written), an overflow that does not
+     * end the sink, the outcome reported before "a" is written, a line after the outcome.
+     *
+     * <p>Run against a broken copy ({@code -m quick -sc false}): with {@code tryEmitNext}
+     * signalling the writer only when the queue was empty before the offer
+     * ({@code boolean wasEmpty = queue.isEmpty();} before it, {@code if (wasEmpty)} around
+     * {@code writer.onNext(null)}: "a writer with lines queued is draining anyway"), jcstress
+     * reported the forbidden outcome "-, a, NONE" (1,867 of 12.3 million samples, in every JVM
+     * configuration: the worker took "a" after the check and found the queue empty before "b" was
+     * offered; "b" accepted, never written).
+     */
+    @JCStressTest
+    @Outcome(id = "-, a b, NONE", expect = Expect.ACCEPTABLE, desc = "the worker took \"a\" first; \"b\" accepted and written")
+    @Outcome(id = "FAIL_OVERFLOW, a E, OverflowException", expect = Expect.ACCEPTABLE, desc = "\"b\" overflowed; the sink ended with the overflow after writing \"a\"")
+    @Outcome(id = "-, a, NONE", expect = Expect.FORBIDDEN, desc = "\"b\" accepted, never written")
+    @Outcome(id = "FAIL_OVERFLOW, a, NONE", expect = Expect.FORBIDDEN, desc = "the overflow did not end the sink")
+    @Outcome(id = "[^,]*, [^,]*[CE] [^,]*, [^,]*", expect = Expect.FORBIDDEN, desc = "the outcome reported before a line, or a line after it")
+    @Outcome(expect = Expect.FORBIDDEN, desc = "any other outcome")
+    @State
+    public static class OverflowVsWriterDrain {
+
+        final ManualScheduler scheduler = ManualScheduler.running();
+        FakeWriter writer;
+        final BoundedFifoSink sink = new BoundedFifoSink(PATH, options(1),
+                (outcome, written) -> writer = new FakeWriter(outcome, written, scheduler, false));
+        final Done done = new Done(sink.done());
+        volatile String failures = "-";
+
+        {
+            if (sink.tryEmitNext("a") != Sinks.EmitResult.OK) {
+                throw new AssertionError("the empty sink refused a line");
+            }
+        }
+
+        @Actor
+        public void emitter() {
+            sink.emitNext("b", (signal, result) -> {
+                failures = failures.equals("-") ? result.name() : failures + "+" + result.name();
+                return false;
+            });
+        }
+
+        @Actor
+        public void worker() {
+            scheduler.runQueued();
+        }
+
+        @Arbiter
+        public void arbiter(LLL_Result r) {
+            scheduler.runQueued();
+            r.r1 = failures;
+            r.r2 = writer.log();
+            r.r3 = done.get();
+        }
+    }
+}
