@@ -5,11 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.reactorfifo.NamedPipe;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * BinaryPassThroughExample between two real FIFOs, a real producer ({@code cat file > fifo}) and
@@ -17,28 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code gzip -t}.
  */
 @Timeout(120)
-class BinaryPassThroughExampleTest {
-
-    @TempDir
-    Path dir;
-
-    private Processes processes;
-    private InBackground copier;
-    private final Output out = new Output();
-    private final Output err = new Output();
-
-    @BeforeEach
-    void setUp() {
-        processes = new Processes(dir);
-    }
-
-    @AfterEach
-    void tearDown() {
-        if (copier != null) {
-            copier.close();
-        }
-        processes.close();
-    }
+class BinaryPassThroughExampleTest extends ExampleProcessTestCase {
 
     /**
      * A gzip file holds every byte value, NUL, {@code \n} and {@code \r} included, in no line
@@ -55,14 +31,14 @@ class BinaryPassThroughExampleTest {
         Path output = NamedPipe.create(dir.resolve("out")).path();
         Path copy = dir.resolve("copy.gz");
 
-        copier = new InBackground("BinaryPassThroughExample",
+        example = new InBackground("BinaryPassThroughExample",
                 () -> BinaryPassThroughExample.run(new String[] {input.toString(), output.toString()}, out.stream, err.stream));
         // exec: the processes we wait for are the cats themselves, not shells waiting for them
         Processes.Started consumer = processes.sh("exec cat " + output + " > " + copy);
         Processes.Started producer = processes.sh("exec cat " + source + " > " + input);
 
         assertThat(producer.exitCode(Processes.PATIENCE)).as("producer: %s", producer.err()).isZero();
-        assertThat(copier.exitCode(Processes.PATIENCE)).as("errors: %s", err.text()).isZero();
+        assertThat(example.exitCode(Processes.PATIENCE)).as("errors: %s", err.text()).isZero();
         assertThat(consumer.exitCode(Processes.PATIENCE)).as("consumer: %s", consumer.err()).isZero();
 
         long size = Files.size(source);
@@ -78,12 +54,12 @@ class BinaryPassThroughExampleTest {
     void aConsumerThatGoesAwayEndsTheCopyWithOneLine() throws Exception {
         Path input = NamedPipe.create(dir.resolve("in")).path();
         Path output = NamedPipe.create(dir.resolve("out")).path();
-        copier = new InBackground("BinaryPassThroughExample",
+        example = new InBackground("BinaryPassThroughExample",
                 () -> BinaryPassThroughExample.run(new String[] {input.toString(), output.toString()}, out.stream, err.stream));
         processes.sh("exec head -c 10000000 /dev/zero > " + input);
         Processes.Started consumer = processes.sh("exec head -c 1000 " + output + " | wc -c");
 
-        assertThat(copier.exitCode(Processes.PATIENCE)).isEqualTo(1);
+        assertThat(example.exitCode(Processes.PATIENCE)).isEqualTo(1);
         assertThat(consumer.exitCode(Processes.PATIENCE)).isZero();
         assertThat(consumer.out().strip()).isEqualTo("1000");
         assertThat(err.lines()).singleElement().asString()

@@ -8,18 +8,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * NulSeparatedNamesExample between a real {@code find -print0} and, passing names on, a real
  * {@code xargs -0}, over real FIFOs, with file names that a line-per-name pipeline would tear.
  */
 @Timeout(120)
-class NulSeparatedNamesExampleTest {
+class NulSeparatedNamesExampleTest extends ExampleProcessTestCase {
 
     /** Relative to the tree; "sub dir" is made first. Spaces, tabs, newlines, quotes, a leading '-', non-ASCII. */
     private static final List<String> NAMES = List.of(
@@ -34,27 +31,6 @@ class NulSeparatedNamesExampleTest {
             "README",
             "x.t\nxt",
             "ends with a newline\n");
-
-    @TempDir
-    Path dir;
-
-    private Processes processes;
-    private InBackground example;
-    private final Output out = new Output();
-    private final Output err = new Output();
-
-    @BeforeEach
-    void setUp() {
-        processes = new Processes(dir);
-    }
-
-    @AfterEach
-    void tearDown() {
-        if (example != null) {
-            example.close();
-        }
-        processes.close();
-    }
 
     @Test
     void countsTheNamesOfFindPrint0PerExtension() throws Exception {

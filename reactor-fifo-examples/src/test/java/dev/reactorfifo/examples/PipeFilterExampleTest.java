@@ -8,42 +8,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * PipeFilterExample between two real FIFOs, a real producer process ({@code seq}) and a real
  * consumer process ({@code cat}).
  */
 @Timeout(120)
-class PipeFilterExampleTest {
+class PipeFilterExampleTest extends ExampleProcessTestCase {
 
     /** About 2.7 MB: some twenty times what the two pipes hold together. */
     private static final int LINES = 400_000;
-
-    @TempDir
-    Path dir;
-
-    private Processes processes;
-    private InBackground filter;
-    private final Output out = new Output();
-    private final Output err = new Output();
-
-    @BeforeEach
-    void setUp() {
-        processes = new Processes(dir);
-    }
-
-    @AfterEach
-    void tearDown() {
-        if (filter != null) {
-            filter.close();
-        }
-        processes.close();
-    }
 
     /**
      * The consumer opens the output FIFO but does not read until the test says so. Meanwhile both
@@ -58,7 +34,7 @@ class PipeFilterExampleTest {
         Path go = dir.resolve("go");
         Path result = dir.resolve("result.txt");
 
-        filter = new InBackground("PipeFilterExample",
+        example = new InBackground("PipeFilterExample",
                 () -> PipeFilterExample.run(new String[] {input.toString(), output.toString(), "7$"}, out.stream, err.stream));
         // exec: the process we watch is seq itself, not a shell waiting for it
         Processes.Started producer = processes.sh("exec seq 1 " + LINES + " > " + input);
@@ -77,7 +53,7 @@ class PipeFilterExampleTest {
 
         Files.createFile(go);
         assertThat(producer.exitCode(Processes.PATIENCE)).isZero();
-        assertThat(filter.exitCode(Processes.PATIENCE)).as("errors: %s", err.text()).isZero();
+        assertThat(example.exitCode(Processes.PATIENCE)).as("errors: %s", err.text()).isZero();
         assertThat(consumer.exitCode(Processes.PATIENCE)).isZero();
 
         String expected = IntStream.rangeClosed(1, LINES).filter(i -> i % 10 == 7)
@@ -91,12 +67,12 @@ class PipeFilterExampleTest {
     void aConsumerThatGoesAwayEndsTheFilterWithOneLine() throws Exception {
         Path input = NamedPipe.create(dir.resolve("in")).path();
         Path output = NamedPipe.create(dir.resolve("out")).path();
-        filter = new InBackground("PipeFilterExample",
+        example = new InBackground("PipeFilterExample",
                 () -> PipeFilterExample.run(new String[] {input.toString(), output.toString(), "."}, out.stream, err.stream));
         processes.sh("exec seq 1 " + LINES + " > " + input);
         Processes.Started consumer = processes.sh("exec head -n 3 " + output);
 
-        assertThat(filter.exitCode(Processes.PATIENCE)).isEqualTo(1);
+        assertThat(example.exitCode(Processes.PATIENCE)).isEqualTo(1);
         assertThat(consumer.exitCode(Processes.PATIENCE)).isZero();
         assertThat(consumer.out()).isEqualTo("1:1\n2:2\n3:3\n");
         assertThat(err.lines()).singleElement().asString()
