@@ -1,6 +1,7 @@
 package dev.reactorfifo;
 
 import static dev.reactorfifo.FifoTestSupport.shQuote;
+import static dev.reactorfifo.FifoTestSupport.waitersOn;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.reactorfifo.FifoTestSupport.Peer;
@@ -148,12 +149,10 @@ class BytesTest extends FifoTestCase {
         try (Peer stalled = Peer.sh("exec 3< " + fifo + "; exec sleep 60")) {
             Disposable writer = pipe.writeBytes(big.hide()).subscribe();
             try {
-                LinesTest.awaitCondition(() -> emitted.get() > 2, "the writer takes buffers");
-                long before;
-                do { // until the writer stops taking buffers: the pipe is full and demand used up
-                    before = emitted.get();
-                    sleepQuietly(200);
-                } while (emitted.get() != before);
+                // the writer's wait for room is armed: the pipe is full, and every buffer it asked
+                // for is taken (Flux.generate emits within request), so none is taken until room
+                LinesTest.awaitCondition(() -> waitersOn(pipe.path()).stream().anyMatch(w -> w.contains(", armed")),
+                        "the writer waits for room in the full pipe");
                 // the pipe (64 KiB), the batch (64 KiB), the 256 KiB asked ahead and one in hand
                 assertThat(emitted.get()).as("64 KiB buffers taken from the upstream").isLessThanOrEqualTo(8);
             } finally {
