@@ -1,9 +1,6 @@
 package dev.reactorfifo.internal;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.Charset;
@@ -13,15 +10,10 @@ import java.util.Arrays;
 
 /**
  * One exact delimiter of frames, as bytes: where it occurs in a range, found eight bytes per step
- * for its first byte (the per-frame hot path, as {@link Terminators} is for lines). Pure and
+ * for its first byte with {@link Terminators}' word-at-a-time scan (the per-frame hot path). Pure and
  * immutable.
  */
 public final class Delimiter {
-
-    private static final VarHandle LONGS =
-            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-    private static final long ONES = 0x0101010101010101L;
-    private static final long HIGHS = 0x8080808080808080L;
 
     private final byte[] bytes;
     private final long firstByteInEveryLane;
@@ -32,7 +24,7 @@ public final class Delimiter {
             throw new IllegalArgumentException("a delimiter has at least one byte");
         }
         this.bytes = bytes.clone();
-        this.firstByteInEveryLane = (bytes[0] & 0xFFL) * ONES;
+        this.firstByteInEveryLane = (bytes[0] & 0xFFL) * Terminators.ONES;
     }
 
     /**
@@ -150,8 +142,7 @@ public final class Delimiter {
     private int indexOfFirstByte(byte[] data, int from, int to) {
         int i = from;
         for (int last = to - Long.BYTES; i <= last; i += Long.BYTES) {
-            long word = (long) LONGS.get(data, i) ^ firstByteInEveryLane;
-            long found = (word - ONES) & ~word & HIGHS;
+            long found = Terminators.zeroBytes((long) Terminators.LONGS.get(data, i) ^ firstByteInEveryLane);
             if (found != 0) {
                 return i + (Long.numberOfTrailingZeros(found) >>> 3);
             }

@@ -11,9 +11,10 @@ import java.nio.ByteOrder;
  */
 public final class Terminators {
 
-    private static final VarHandle LONGS =
+    /** Eight bytes of an array as one little-endian long; shared with {@link Delimiter}. */
+    static final VarHandle LONGS =
             MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-    private static final long ONES = 0x0101010101010101L;
+    static final long ONES = 0x0101010101010101L;
     private static final long HIGHS = 0x8080808080808080L;
     private static final long LFS = 0x0A0A0A0A0A0A0A0AL;
     private static final long CRS = 0x0D0D0D0D0D0D0D0DL;
@@ -69,7 +70,7 @@ public final class Terminators {
     }
 
     /** High bit set in each byte of the result where {@code x} has a zero byte (lowest one exact). */
-    private static long zeroBytes(long x) {
+    static long zeroBytes(long x) {
         return (x - ONES) & ~x & HIGHS;
     }
 }
