@@ -140,6 +140,9 @@ class LinesTest extends FifoTestCase {
             }
         } finally {
             reader.dispose();
+            // released before its scheduler goes: Reactor 3.8's boundedElastic can spin forever in
+            // schedule() when dispose() races it at its thread limit, here on the poller thread
+            awaitCondition(() -> waitersOn(pipe.path()).isEmpty() && descriptorsOn(pipe.path()) == 0, "the reader let go");
             one.dispose();
         }
     }
@@ -354,6 +357,7 @@ class LinesTest extends FifoTestCase {
                     .verify(WAIT);
         } finally {
             release.countDown();
+            awaitCondition(() -> waitersOn(pipe.path()).isEmpty(), "no wait left for the scheduler"); // see above
             one.dispose();
         }
     }

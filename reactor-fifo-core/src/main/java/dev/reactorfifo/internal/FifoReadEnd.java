@@ -144,20 +144,30 @@ final class FifoReadEnd implements AutoCloseable {
      * first, then a look whether a writer is connected: if none is, every byte counted is the gone
      * writers' (one that came and went in between wrote after the count, and its bytes are read
      * after the EOF, as the next stream). If one is, it connected before the count and may have
-     * written already: where the gone writers' bytes end cannot be told, so no EOF is made here and
+     * written already (the count is taken twice around the look, so one that wrote between them
+     * and left counts as connected): where the gone writers' bytes end cannot be told, so no EOF is made here and
      * the stream goes on with that writer, whose first line may then be glued to the last one's
      * fragment. An EOF in the middle of what it wrote would split one of its lines instead.
      *
      * @return the bytes to read before the EOF, or -1 when a writer is connected (or the
      *     system cannot count)
      */
-    private long bytesLeftByGoneWriters() throws IOException {
+    private long bytesLeftByGoneWriters() {
+        return bytesLeftByGoneWriters(fd);
+    }
+
+    private static long bytesLeftByGoneWriters(int fd) {
         int unread = Posix.unreadBytes(fd);
         if (unread < 0) {
             return -1;
         }
         int revents = Posix.pollNow(fd, Posix.POLLIN);
-        return revents > 0 && (revents & Posix.POLLHUP) != 0 ? unread : -1;
+        if (revents <= 0 || (revents & Posix.POLLHUP) == 0) {
+            return -1;
+        }
+        // counted again: a writer connected at the first count that wrote more and left before
+        // the look would otherwise have its line's start counted and its end read after the EOF
+        return Posix.unreadBytes(fd) == unread ? unread : -1;
     }
 
     /**
@@ -193,11 +203,15 @@ final class FifoReadEnd implements AutoCloseable {
      */
     void reopen() throws IOException {
         int next = openChecked(path, noFollow);
+        // a writer that came and went since the last hang-up, before `next` was opened: `next`
+        // will never report its hang-up (Linux counts only writers that connect after an open
+        // with none connected), so its EOF is counted here, on the old descriptor, while it lasts
+        long left = bytesLeftByGoneWriters(fd);
         waiter.closeDescriptor(fd);
         fd = next;
-        ready = false;
+        ready = left > 0;
         drained = false;
-        goneWritersBytes = -1;
+        goneWritersBytes = left > 0 ? left : -1;
     }
 
     @Override

@@ -41,6 +41,13 @@ public final class FifoWriteMono extends Mono<Void> {
      * bytes, since 512 buffers of 64 KiB would be 32 MiB held for a reader that does not read.
      */
     static final int BYTES_AHEAD = 4 * (1 << 16);
+    /**
+     * At most this many buffers requested ahead, whatever their size: demand cannot be taken
+     * back, so a run of small buffers followed by large ones holds at most this many large ones.
+     * (An upstream fused asynchronously, such as {@code publishOn}, fills its own queue by its
+     * own prefetch: give it a small prefetch, {@code publishOn(scheduler, 4)}, for large buffers.)
+     */
+    static final int MAX_BUFFERS_AHEAD = 32;
     /** Bytes staged before writing: a default pipe's capacity, so a reader finds whole pipe-fulls. */
     static final int BATCH_CAPACITY = 1 << 16;
     private static final BufferPool BATCH_BUFFERS = BufferPool.ofSize(BATCH_CAPACITY);
@@ -119,9 +126,10 @@ public final class FifoWriteMono extends Mono<Void> {
         private int consumed;
         /** The upstream sends buffers: demand follows their size (see {@link #BYTES_AHEAD}). */
         private final boolean sendsBuffers;
-        /** Buffers requested and not yet taken, and their average size so far (writeBytes only). */
+        /** Buffers requested and not yet taken, the largest size and the number taken so far (writeBytes only). */
         private long outstanding;
-        private long averageBufferSize;
+        private long largestBufferSize;
+        private long buffersTaken;
         /**
          * Lines requested from a non-fused upstream so far; published before each request, so
          * that {@link #onNext} can tell an upstream that sends more than it was asked for.
@@ -380,9 +388,13 @@ public final class FifoWriteMono extends Mono<Void> {
                 return;
             }
             outstanding--;
+            buffersTaken++;
             long size = Math.max(1, taken instanceof ByteBuffer ? ((ByteBuffer) taken).remaining() : 1);
-            averageBufferSize = averageBufferSize == 0 ? size : (averageBufferSize * 7 + size) / 8;
-            long wanted = Math.max(1, Math.min(PREFETCH, BYTES_AHEAD / averageBufferSize));
+            largestBufferSize = Math.max(largestBufferSize, size);
+            // by the largest buffer seen, at most MAX_BUFFERS_AHEAD, and ramped up from one: a
+            // small first buffer (a header, an empty one) must not unlock a demand that large
+            // buffers after it would fill
+            long wanted = Math.max(1, Math.min(Math.min(MAX_BUFFERS_AHEAD, buffersTaken), BYTES_AHEAD / largestBufferSize));
             if (outstanding <= wanted / 2) {
                 requestUpstream((int) (wanted - outstanding));
             }
