@@ -57,8 +57,8 @@ final class FifoReadEnd implements AutoCloseable {
      * @param noFollow refuse a symbolic link at the path (lstat, {@code O_NOFOLLOW})
      * @throws java.nio.file.NoSuchFileException, java.nio.file.AccessDeniedException,
      *     NotAFifoException (decided on the opened descriptor too)
+     * @param follow the subscription follows successive writers (see {@link #goneWritersBytes})
      */
-    /** @param follow the subscription follows successive writers (see {@link #goneWritersBytes}) */
     static FifoReadEnd open(String path, boolean noFollow, boolean follow, Waiter waiter) throws IOException {
         return new FifoReadEnd(path, noFollow, follow, waiter, openChecked(path, noFollow));
     }

@@ -59,7 +59,7 @@ class SlowClientTest {
     }
 
     @Test
-    void aStalledClientLosesItsOldestLinesAndIsToldHowManyWhileOthersGetEverything() throws Exception {
+    void aStalledClientLosesItsOldestLinesAndIsToldHowManyWhileOthersReachTheLastLine() throws Exception {
         writers = new Writers(hub.pipe().path());
         long heapBefore = usedHeapAfterGc();
 
