@@ -7,16 +7,18 @@ import reactor.core.publisher.Sinks;
 /**
  * A hot, push-style writer of lines into a FIFO, made by {@link NamedPipe#sink()}. It behaves
  * like a Reactor {@link Sinks.Many}: the {@code tryEmit} methods never block and answer with an
- * {@link Sinks.EmitResult}; the lines go through a bounded queue of
- * {@link WriteOptions#bufferSize(int)} lines.
+ * {@link Sinks.EmitResult}; at most {@link WriteOptions#bufferSize(int)} accepted lines are not
+ * yet written at any time.
  *
- * <p><b>Threads.</b> A line is checked and encoded on the emitting thread, which also writes it
- * with a non-blocking {@code write(2)} when no other thread is writing: a lone line or a reply
- * reaches the pipe without waking any other thread. Lines emitted while a write is in flight
- * join the next write; while the reader has not read what was written before, lines are staged
- * and written together by one deferred flush on the options' scheduler, so a burst from one
- * thread becomes few large writes. A full pipe hands the rest to the scheduler once the shared
- * poller reports room; the emitting thread never waits.
+ * <p><b>Threads.</b> A line is checked, encoded and staged on the emitting thread, which also
+ * writes with non-blocking {@code write(2)}s when no other thread is writing: a lone line or a
+ * reply reaches the pipe at once, without waking any other thread. Staged lines are written in
+ * chunks of whole lines ({@code PIPE_BUF} bytes with atomic writes), each as soon as it is full,
+ * so a burst from one thread becomes few large writes; what is staged when the reader has not
+ * read what was written before, or while a burst goes on, is written by a deferred flush on the
+ * options' scheduler (at the next free moment, and while a burst keeps filling chunks, looking
+ * again every millisecond). A full pipe hands the rest to the scheduler once the shared poller
+ * reports room; the emitting thread never waits.
  *
  * <p>The FIFO is opened (waiting for a reader by default) as soon as the sink is created; lines
  * emitted before that are queued. {@link #dispose()} cancels: queued lines are dropped, a wait for
@@ -36,7 +38,8 @@ public interface FifoSink extends Disposable {
      * @param line the line; it must not contain {@code \n} or {@code \r}, or, with another
      *     {@link WriteOptions#delimiter(String) delimiter}, what a reader with that delimiter
      *     would split at
-     * @return {@code OK} when queued, {@code FAIL_OVERFLOW} when the queue is full,
+     * @return {@code OK} when accepted, {@code FAIL_OVERFLOW} when {@code bufferSize} accepted
+     *     lines are not written yet,
      *     {@code FAIL_NON_SERIALIZED} when another thread is emitting at the same moment,
      *     {@code FAIL_TERMINATED} after complete or error (or after the writer failed: see
      *     {@link #done()}), {@code FAIL_CANCELLED} after {@link #dispose()}

@@ -406,11 +406,12 @@ public final class NamedPipe {
     }
 
     /**
-     * A push-style writer: lines emitted into it are queued (at most
-     * {@link WriteOptions#bufferSize(int)}) and written by {@link #writeLines}, which is
-     * subscribed at once: the FIFO is opened now, on the options' scheduler.
+     * A push-style writer: lines emitted into it are staged by the emitting thread (at most
+     * {@link WriteOptions#bufferSize(int)} unwritten at a time) and written with the contract of
+     * {@link #writeLines}; the FIFO is opened now, on the options' scheduler. See {@link FifoSink}
+     * for which thread writes when.
      *
-     * @param options how to encode, open and schedule the writes, and the capacity of the queue
+     * @param options how to encode, open and schedule the writes, and how many unwritten lines the sink holds
      * @return a new sink, whose FIFO is being opened
      * @throws IllegalStateException if the options' scheduler is {@code Schedulers.immediate()}
      */

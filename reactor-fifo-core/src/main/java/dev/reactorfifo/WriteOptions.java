@@ -16,8 +16,8 @@ import reactor.core.scheduler.Schedulers;
  */
 public final class WriteOptions {
 
-    /** Default {@link #bufferSize()} of a {@link FifoSink}: 256 lines. */
-    public static final int DEFAULT_BUFFER_SIZE = 256;
+    /** Default {@link #bufferSize()} of a {@link FifoSink}: 1024 lines. */
+    public static final int DEFAULT_BUFFER_SIZE = 1024;
 
     private static final WriteOptions DEFAULTS =
             new WriteOptions(StandardCharsets.UTF_8, true, true, DEFAULT_BUFFER_SIZE, null, "\n");
@@ -42,7 +42,7 @@ public final class WriteOptions {
     /**
      * Returns the default options.
      *
-     * @return UTF-8, wait for a reader, atomic writes, a 256-line sink queue, on
+     * @return UTF-8, wait for a reader, atomic writes, a sink that holds up to 1024 lines, on
      *     {@link Schedulers#boundedElastic()}, lines ended by {@code \n}
      */
     public static WriteOptions defaults() {
@@ -93,12 +93,14 @@ public final class WriteOptions {
     }
 
     /**
-     * The capacity of a {@link FifoSink}'s queue in lines; {@code tryEmitNext} answers
-     * {@code FAIL_OVERFLOW} when it is full. Not used by {@code writeLines}, which requests from
-     * its upstream only as fast as the pipe accepts bytes.
+     * How many accepted lines a {@link FifoSink} holds that are not written into the pipe yet
+     * (staged on the emitting thread, handed to the writer, or waiting for room in the pipe);
+     * {@code tryEmitNext} answers {@code FAIL_OVERFLOW} beyond it. The sink hands lines to its
+     * writer in chunks of at most half of it, so a small value also makes smaller writes: the
+     * default lets 20-byte lines fill {@code PIPE_BUF}-sized writes. Not used by
+     * {@code writeLines}, which requests from its upstream only as fast as the pipe accepts bytes.
      *
-     * @param lines the capacity of the queue in lines, at least 1 (default
-     *     {@link #DEFAULT_BUFFER_SIZE})
+     * @param lines the most lines held unwritten, at least 1 (default {@link #DEFAULT_BUFFER_SIZE})
      * @return a copy of these options with this capacity
      * @throws IllegalArgumentException if {@code lines < 1}
      */

@@ -183,4 +183,106 @@ class FifoSinkTest extends FifoTestCase {
             sink.dispose();
         }
     }
+
+    /**
+     * The emitting thread stages lines in chunks and writes each when full; what a burst leaves
+     * staged is written by a deferred flush, without another emit or a completion. Lines of every
+     * size: shorter than a chunk, longer than PIPE_BUF (a chunk of their own) and longer than the
+     * 64 KiB batch (written in slices). Then a lone line after the burst is written too.
+     */
+    @Test
+    void aBurstReachesTheReaderToItsLastLineWithoutACompletionAndALoneLineAfterIt() throws Exception {
+        try (Peer reader = Peer.start(out, "cat", pipe.path().toString())) {
+            FifoSink sink = pipe.sink(WriteOptions.defaults());
+            java.util.List<String> expected = new java.util.ArrayList<>();
+            for (int i = 0; i < 30_000; i++) {
+                int size = i % 5000 == 17 ? 70_000 : i % 1000 == 3 ? 5_000 : 1 + i % 40;
+                String line = i + " " + "x".repeat(size);
+                expected.add(line);
+                emitRetryingOnOverflow(sink, line);
+            }
+            awaitLines(expected);
+            emitRetryingOnOverflow(sink, "lone");
+            expected.add("lone");
+            awaitLines(expected);
+            assertThat(sink.tryEmitComplete()).isEqualTo(EmitResult.OK);
+            sink.done().block(WAIT);
+            assertThat(reader.awaitExit(WAIT)).isZero();
+        }
+    }
+
+    /**
+     * Emits from several threads take turns (an overlap answers FAIL_NON_SERIALIZED and is
+     * retried), while the writer takes staged lines on whichever thread drains: every line is
+     * written once, and each thread's lines keep their order.
+     */
+    @Test
+    void linesEmittedFromSeveralThreadsAreWrittenOnceInEachThreadsOrder() throws Exception {
+        int threads = 4;
+        int perThread = 20_000;
+        try (Peer reader = Peer.start(out, "cat", pipe.path().toString())) {
+            FifoSink sink = pipe.sink(WriteOptions.defaults().bufferSize(64));
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+            try {
+                java.util.List<java.util.concurrent.Future<?>> emitters = new java.util.ArrayList<>();
+                for (int t = 0; t < threads; t++) {
+                    int thread = t;
+                    emitters.add(pool.submit(() -> {
+                        for (int i = 0; i < perThread; i++) {
+                            emitRetryingOnOverflow(sink, "t" + thread + " " + i);
+                        }
+                        return null;
+                    }));
+                }
+                for (java.util.concurrent.Future<?> emitter : emitters) {
+                    emitter.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            assertThat(sink.tryEmitComplete()).isEqualTo(EmitResult.OK);
+            sink.done().block(WAIT);
+            assertThat(reader.awaitExit(WAIT)).isZero();
+        }
+        List<String> lines = Files.readAllLines(out);
+        assertThat(lines).hasSize(threads * perThread);
+        int[] next = new int[threads];
+        for (String line : lines) {
+            int space = line.indexOf(' ');
+            int thread = Integer.parseInt(line.substring(1, space));
+            assertThat(Integer.parseInt(line.substring(space + 1))).as("thread %d's next line", thread)
+                    .isEqualTo(next[thread]++);
+        }
+    }
+
+    /** Retries an emit while the sink holds bufferSize unwritten lines, or another thread emits. */
+    private static void emitRetryingOnOverflow(FifoSink sink, String line) {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        for (;;) {
+            EmitResult r = sink.tryEmitNext(line);
+            if (r == EmitResult.OK) {
+                return;
+            }
+            assertThat(r).isIn(EmitResult.FAIL_OVERFLOW, EmitResult.FAIL_NON_SERIALIZED);
+            assertThat(System.nanoTime()).as("the sink took the line in time").isLessThan(deadline);
+            Thread.onSpinWait();
+        }
+    }
+
+    /** Waits until the reader's output holds exactly {@code expected}, or fails after {@link #WAIT}. */
+    private void awaitLines(List<String> expected) throws Exception {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (Files.size(out) < expectedBytes(expected) && System.nanoTime() < deadline) {
+            Thread.sleep(5); // polls a condition: the output file's size
+        }
+        assertThat(Files.readAllLines(out)).isEqualTo(expected);
+    }
+
+    private static long expectedBytes(List<String> lines) {
+        long n = 0;
+        for (String line : lines) {
+            n += line.length() + 1;
+        }
+        return n;
+    }
 }

@@ -52,7 +52,7 @@ class OptionsTest {
                 .charset(StandardCharsets.US_ASCII).scheduler(Schedulers.immediate());
         assertThat(defaults.awaitReader()).isTrue();
         assertThat(defaults.atomicWrites()).isTrue();
-        assertThat(defaults.bufferSize()).isEqualTo(256);
+        assertThat(defaults.bufferSize()).isEqualTo(1024);
         assertThat(defaults.charset()).isEqualTo(StandardCharsets.UTF_8);
         assertThat(changed.awaitReader()).isFalse();
         assertThat(changed.atomicWrites()).isFalse();

@@ -53,7 +53,7 @@ final class WriteScenario {
                 + "each JVM writer in its own child JVM (`-Xmx1g`), " + ctx.warmups + " unmeasured "
                 + "transfers (the first one checked byte for byte with `wc -c` as the reader), then " + ctx.rounds
                 + " measured ones, each right after a reference run of `cat file > fifo`. `writeLines` gets "
-                + "`Flux.fromIterable(lines)`; the `FifoSink` (default 256-line queue) is fed from one emitting "
+                + "`Flux.fromIterable(lines)`; the `FifoSink` (default options: at most 1024 unwritten lines) is fed from one emitting "
                 + "thread by a `tryEmitNext` loop that yields on `FAIL_OVERFLOW`. The PIPE_BUF-segment baseline packs "
                 + "whole lines (`String.getBytes` + `arraycopy`) into segments of at most 4096 bytes and writes each with "
                 + "one `FileOutputStream.write`: the physical limit of atomic lines, since a larger write into a pipe "

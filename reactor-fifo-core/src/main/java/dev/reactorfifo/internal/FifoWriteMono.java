@@ -5,6 +5,8 @@ import dev.reactorfifo.WriteOptions;
 import java.nio.ByteBuffer;
 import java.util.Objects;
 import java.util.Queue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Subscription;
@@ -34,6 +36,15 @@ import reactor.util.context.Context;
 public final class FifoWriteMono extends Mono<Void> {
 
     static final int PREFETCH = 512;
+    /**
+     * How long a sink's deferred flush that found a burst still filling chunks waits before it
+     * looks again. A burst's full chunks are written as they fill whatever this is; it only bounds
+     * how long the last, partial chunk of a burst can wait, and it keeps a long burst from paying
+     * a scheduler hand-off per chunk (measured: one per chunk cost a quarter of the throughput of
+     * 20-byte lines). The first look after a chunk filled is at once, so a short burst (a reply
+     * of several chunks) is not held back.
+     */
+    static final int BURST_RECHECK_MILLIS = 1;
     private static final int QUEUE_LINK = 32;
     private static final int LIMIT = PREFETCH - (PREFETCH >> 2);
     /**
@@ -76,6 +87,15 @@ public final class FifoWriteMono extends Mono<Void> {
         return new FifoWriteMono(source, path, options, noFollow, true);
     }
 
+    /**
+     * The writer of a {@link BoundedFifoSink}: its upstream is the sink's queue of full chunks, and
+     * it takes the lines the sink still stages through {@code staged}.
+     */
+    static WriteSubscriber sinkWriter(CoreSubscriber<Void> outcome, String path, WriteOptions options,
+            boolean noFollow, AtomicLong linesWritten, BoundedFifoSink.Staged staged) {
+        return new WriteSubscriber(outcome, path, options, noFollow, false, linesWritten, staged);
+    }
+
     @Override
     public void subscribe(CoreSubscriber<? super Void> actual) {
         try {
@@ -85,13 +105,13 @@ public final class FifoWriteMono extends Mono<Void> {
             Operators.error(actual, e);
             return;
         }
-        source.subscribe(new WriteSubscriber(actual, path, options, noFollow, bytes, null));
+        source.subscribe(new WriteSubscriber(actual, path, options, noFollow, bytes, null, null));
     }
 
     /**
-     * Writes what its upstream sends: {@code String} lines, encoded here, lines a
-     * {@link BoundedFifoSink} encoded already as {@code byte[]} (without delimiter), or
-     * {@code ByteBuffer}s of {@code writeBytes}, whose remaining bytes are written as they are.
+     * Writes what its upstream sends: {@code String} lines, encoded here, {@link LineChunk}s of
+     * lines a {@link BoundedFifoSink} encoded and delimited already, or {@code ByteBuffer}s of
+     * {@code writeBytes}, whose remaining bytes are written as they are.
      */
     static final class WriteSubscriber extends FifoDrain
             implements CoreSubscriber<Object>, Subscription, BoundedFifoSink.Writer, Scannable {
@@ -106,6 +126,8 @@ public final class FifoWriteMono extends Mono<Void> {
         /** Written after each element: the options' delimiter for lines, nothing for buffers. */
         private final byte[] delimiter;
         private final @Nullable AtomicLong linesWrittenCounter;
+        /** A sink's writer: the lines its emitting thread stages, taken when they are to be written. */
+        private final BoundedFifoSink.@Nullable Staged staged;
 
         private @Nullable Subscription upstream;
         private @Nullable Queue<Object> queue;
@@ -118,9 +140,15 @@ public final class FifoWriteMono extends Mono<Void> {
         /** An element longer than a batch, being written on its own, and how much of it (with its delimiter) is written. */
         private @Nullable ByteBuffer oversize;
         private int oversizeWritten;
+        private int oversizeLines;
         /** Why a line was refused: no more lines are taken, the accepted ones are written, then this fails. */
         private @Nullable Exception rejected;
-        /** An encoded line ({@code byte[]}) or a buffer waiting for room in the batch. */
+        /** A sink's chunks in order, with those {@link #flushOrDeferStaged} takes from its stage. */
+        private final ChunkSequence chunkOrder = new ChunkSequence();
+        /** The sink's count of queued chunks at the last take, and when a flush was deferred. */
+        private long chunksAtLastTake;
+        private long chunksWhenDeferred;
+        /** An encoded line ({@code byte[]}), a chunk or a buffer waiting for room in the batch. */
         private @Nullable Object pendingLine;
         private long linesWritten;
         private int consumed;
@@ -148,9 +176,10 @@ public final class FifoWriteMono extends Mono<Void> {
         /**
          * @param bytes the upstream sends {@code ByteBuffer}s, written without a delimiter
          * @param linesWrittenCounter if not null, counts the lines handed to the pipe as they are
+         * @param staged a sink's staged lines: the upstream sends {@link LineChunk}s, delimited already
          */
         WriteSubscriber(CoreSubscriber<? super Void> actual, String path, WriteOptions options, boolean noFollow,
-                boolean bytes, @Nullable AtomicLong linesWrittenCounter) {
+                boolean bytes, @Nullable AtomicLong linesWrittenCounter, BoundedFifoSink.@Nullable Staged staged) {
             super(options.scheduler());
             this.actual = actual;
             this.path = path;
@@ -159,8 +188,9 @@ public final class FifoWriteMono extends Mono<Void> {
             this.noFollow = noFollow;
             this.elements = bytes ? "buffers" : "lines";
             this.sendsBuffers = bytes;
-            this.delimiter = bytes ? new byte[0] : encoder.delimiterBytes();
+            this.delimiter = bytes || staged != null ? new byte[0] : encoder.delimiterBytes();
             this.linesWrittenCounter = linesWrittenCounter;
+            this.staged = staged;
         }
 
         @Override
@@ -307,6 +337,9 @@ public final class FifoWriteMono extends Mono<Void> {
                     return; // else the waiter resumes us for the next try
                 }
                 writeEnd = end;
+                if (staged != null) {
+                    staged.pipeBufKnown(end.pipeBuf());
+                }
                 batch = new LineBatcher(BATCH_CAPACITY, options.atomicWrites() ? end.pipeBuf() : BATCH_CAPACITY,
                         delimiter);
                 if (sourceMode != Fuseable.SYNC) {
@@ -335,12 +368,14 @@ public final class FifoWriteMono extends Mono<Void> {
                         return;
                     }
                     boolean finished = upstreamDone;
-                    Object line = q.poll(); // a fused SYNC source may throw here: handled as a failure
+                    Object line = nextElement(q); // a fused SYNC source may throw here: handled as a failure
                     if (line == null) {
                         if (sourceMode == Fuseable.SYNC || finished) {
                             finish(end);
-                        } else {
-                            flushOrDefer(end); // the upstream has nothing more for now
+                            return;
+                        }
+                        if (flushOrDefer(end)) { // the upstream has nothing more for now
+                            continue; // a sink's staged lines were taken: written in order with its chunks
                         }
                         return;
                     }
@@ -360,14 +395,19 @@ public final class FifoWriteMono extends Mono<Void> {
             }
         }
 
+        /** @return the next element; for a sink's writer, with a chunk taken from its stage in its place */
+        private @Nullable Object nextElement(Queue<Object> q) {
+            return staged != null ? chunkOrder.next(q) : q.poll();
+        }
+
         /**
          * @return the line's bytes ({@code byte[]}) or the buffer, or null if it is refused: then the
          *     upstream is cancelled and the lines accepted before it are still written before the
          *     error is signalled
          */
         private @Nullable Object encode(Object line) {
-            if (line instanceof byte[] || line instanceof ByteBuffer) {
-                return line; // a line encoded and checked by the sink on its emitting thread, or bytes
+            if (!(line instanceof String)) {
+                return line; // lines encoded and checked by the sink on its emitting thread, or bytes
             }
             try {
                 return encoder.encode((String) line, linesWritten + batch.pendingLines() + 1);
@@ -433,7 +473,14 @@ public final class FifoWriteMono extends Mono<Void> {
             }
             // longer than a batch: written whole and in order, slice by slice through the (now
             // empty) batch buffer, but not atomically; it is no longer pending but oversize
-            oversize = bytes instanceof byte[] ? ByteBuffer.wrap((byte[]) bytes) : ((ByteBuffer) bytes).duplicate();
+            if (bytes instanceof LineChunk) {
+                LineChunk chunk = (LineChunk) bytes; // a single line: a chunk of several fits a batch
+                oversize = ByteBuffer.wrap(chunk.bytes, 0, chunk.length);
+                oversizeLines = chunk.lines;
+            } else {
+                oversize = bytes instanceof byte[] ? ByteBuffer.wrap((byte[]) bytes) : ((ByteBuffer) bytes).duplicate();
+                oversizeLines = 1;
+            }
             oversizeWritten = 0;
             pendingLine = null;
             return writeOversize(end);
@@ -462,7 +509,10 @@ public final class FifoWriteMono extends Mono<Void> {
         }
 
         private static boolean add(LineBatcher batch, Object bytes) {
-            return bytes instanceof byte[] ? batch.add((byte[]) bytes) : batch.add((ByteBuffer) bytes);
+            if (bytes instanceof byte[]) {
+                return batch.add((byte[]) bytes);
+            }
+            return bytes instanceof LineChunk ? batch.add((LineChunk) bytes) : batch.add((ByteBuffer) bytes);
         }
 
         private boolean writeOversize(FifoWriteEnd end) throws Exception {
@@ -486,7 +536,7 @@ public final class FifoWriteMono extends Mono<Void> {
                 oversizeWritten += slice;
             }
             oversize = null;
-            countWritten(1);
+            countWritten(oversizeLines);
             return true;
         }
 
@@ -521,41 +571,124 @@ public final class FifoWriteMono extends Mono<Void> {
          * rescheduling itself while lines kept coming, was tried and measured: on two cores it
          * took the CPU from the producer and the reader, and batches got smaller, not larger.)
          */
-        private void flushOrDefer(FifoWriteEnd end) throws Exception {
+        private boolean flushOrDefer(FifoWriteEnd end) throws Exception {
+            BoundedFifoSink.Staged s = staged;
+            if (s != null) {
+                return flushOrDeferStaged(end, s);
+            }
             LineBatcher b = batch;
             // full segments go out now, on whichever thread: each is a whole write of its own
             // (PIPE_BUF for atomic lines), and only the open one, still filling, may wait
             if (!writeSealedSegments(end)) {
-                return;
+                return false;
             }
             if (b.isEmpty()) {
                 flushRequested = false; // a deferred flush whose lines a full batch took along
-                return;
+                return false;
             }
             if (flushRequested) {
                 flushRequested = false;
                 flush(end);
-                return;
+                return false;
             }
             if (flushScheduled) {
-                return; // a deferred flush is on its way: these lines join it
+                return false; // a deferred flush is on its way: these lines join it
             }
             if (end.unreadBytes() <= 0) { // the reader waits (or the system cannot tell): write now
                 flush(end);
-                return;
+                return false;
             }
             flushScheduled = true;
             if (!scheduleDeferredFlush()) {
                 flushScheduled = false;
                 flush(end); // no deferred flush possible: write now rather than hold lines back
             }
+            return false;
+        }
+
+        /**
+         * A sink's variant. The chunks it handed over are whole lines that filled up, written at
+         * once. The lines its emitting thread still stages are taken and written at once when the
+         * reader has read everything before and the sink is not in a burst; else by a deferred
+         * flush, which every line staged meanwhile joins. A burst is a chunk filled since lines
+         * were last taken: lines come faster than the pipe is written, and the reader, which has
+         * just been given a full chunk, loses nothing by waiting for the next. A deferred flush
+         * that finds more chunks filled meanwhile leaves the staged lines to the next full chunk
+         * and looks again {@value #BURST_RECHECK_MILLIS} ms later, until a look finds the burst
+         * over and writes the rest. If an emit holds the staged chunk at that moment, a deferred
+         * flush takes it.
+         *
+         * @return whether staged lines were taken (into {@link #chunkOrder}): the drain loop goes on
+         *     and writes them after any chunk handed over before them
+         */
+        private boolean flushOrDeferStaged(FifoWriteEnd end, BoundedFifoSink.Staged s) throws Exception {
+            if (!flush(end)) {
+                return false;
+            }
+            boolean due = flushRequested; // a deferred flush ran, or an emit held the staged chunk
+            flushRequested = false;
+            if (!s.hasStaged()) {
+                return false;
+            }
+            long handedOver = s.chunksQueued();
+            boolean defer;
+            int delayMillis = 0;
+            if (due) {
+                defer = handedOver != chunksWhenDeferred; // the burst goes on
+                delayMillis = BURST_RECHECK_MILLIS;
+            } else if (flushScheduled) {
+                return false; // a deferred flush is on its way: the staged lines join it
+            } else {
+                defer = handedOver != chunksAtLastTake || end.unreadBytes() > 0;
+            }
+            if (defer && deferStaged(handedOver, delayMillis)) {
+                return false;
+            }
+            LineChunk chunk = s.takeStaged();
+            if (chunk == null) {
+                if (s.hasStaged()) {
+                    // an emit holds them for a moment: take them from a deferred flush (a second
+                    // miss in a row waits the burst's delay, so emits that keep the chunk cannot
+                    // keep a scheduler thread busy)
+                    deferStaged(handedOver, due ? BURST_RECHECK_MILLIS : 0);
+                }
+                return false;
+            }
+            chunksAtLastTake = chunk.seq; // no chunk is handed over while one is staged: exact
+            chunkOrder.taken(chunk);
+            return true;
+        }
+
+        /**
+         * @param delayMillis 0 for the next free moment of the scheduler
+         * @return whether a deferred flush is scheduled (false: write now rather than hold lines back)
+         */
+        private boolean deferStaged(long handedOver, int delayMillis) {
+            chunksWhenDeferred = handedOver;
+            if (flushScheduled) {
+                return true; // one is outstanding already (a drain raced a deferred flush's start): it looks
+            }
+            flushScheduled = true;
+            if (scheduleDeferredFlush(delayMillis)) {
+                return true;
+            }
+            flushScheduled = false;
+            return false;
         }
 
         private boolean scheduleDeferredFlush() {
+            return scheduleDeferredFlush(0);
+        }
+
+        private boolean scheduleDeferredFlush(int delayMillis) {
             try {
-                scheduler().schedule(this::deferredFlush);
+                if (delayMillis > 0) {
+                    scheduler().schedule(this::deferredFlush, delayMillis, TimeUnit.MILLISECONDS);
+                } else {
+                    scheduler().schedule(this::deferredFlush);
+                }
                 return true;
-            } catch (java.util.concurrent.RejectedExecutionException e) {
+            } catch (RejectedExecutionException e) {
                 return false;
             }
         }
@@ -593,6 +726,7 @@ public final class FifoWriteMono extends Mono<Void> {
             batch = null; // with the lines staged in its buffer, which is not given back: nobody writes them
             oversize = null;
             pendingLine = null;
+            chunkOrder.clear();
         }
 
         @Override

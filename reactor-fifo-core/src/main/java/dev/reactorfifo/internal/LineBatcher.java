@@ -112,7 +112,7 @@ public final class LineBatcher {
         }
         buffer.put(length, line);
         putDelimiter(length + line.length);
-        added(needed);
+        added(needed, 1);
         return true;
     }
 
@@ -130,7 +130,21 @@ public final class LineBatcher {
         }
         buffer.put(length, record, record.position(), size);
         putDelimiter(length + size);
-        added(needed);
+        added(needed, 1);
+        return true;
+    }
+
+    /**
+     * Appends a chunk of delimited lines as one record (no delimiter after it), counting its lines.
+     *
+     * @return false if the buffer has no room left for it: write the segments, then add again
+     */
+    boolean add(LineChunk chunk) {
+        if (!makeRoom(chunk.length)) {
+            return false;
+        }
+        buffer.put(length, chunk.bytes, 0, chunk.length);
+        added(chunk.length, chunk.lines);
         return true;
     }
 
@@ -154,10 +168,10 @@ public final class LineBatcher {
         return true;
     }
 
-    private void added(int bytes) {
+    private void added(int bytes, int records) {
         length += bytes;
-        openSegmentLines++;
-        pendingLines++;
+        openSegmentLines += records;
+        pendingLines += records;
         if (bytes >= segmentLimit) {
             closeSegment(); // a record of a segment's size stands alone
         }

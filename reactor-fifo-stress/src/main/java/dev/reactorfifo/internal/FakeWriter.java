@@ -12,7 +12,11 @@ import reactor.util.context.Context;
 
 /**
  * A {@link BoundedFifoSink}'s writer that opens no FIFO: it keeps {@link FifoWriteMono.WriteSubscriber}'s
- * contract towards the sink and "writes" a line by noting it in {@link #log()}. Like the real one it
+ * contract towards the sink and "writes" a line by noting it in {@link #log()}: it polls the full
+ * chunks the sink handed over, and when there are none it takes the staged lines at once (the
+ * real writer's "the reader waits" case), writing them after any chunk handed over meanwhile. A
+ * take that finds an emit holding the staged lines is not tried again (the real writer tries
+ * again from a deferred flush): in these tests such lines reach it with the completion. Like the real one it
  * is a {@link FifoDrain} (the same counter serialises its drain between the emitting thread's
  * onNext, the completing thread's onComplete and a scheduler's run, and the same cancel), it fuses
  * ASYNC with the sink's queue, drains on the signalling thread once "open", reads
@@ -29,6 +33,9 @@ final class FakeWriter extends FifoDrain implements BoundedFifoSink.Writer {
 
     private final CoreSubscriber<? super Void> actual;
     private final AtomicLong linesWrittenCounter;
+    private final BoundedFifoSink.Staged staged;
+    /** Queued chunks and staged lines taken, in order (owned by the WIP holder). */
+    private final ChunkSequence order = new ChunkSequence();
     /** Owned by the WIP holder: the FIFO is open, so signals drain inline (the real writeEnd != null). */
     private boolean open;
 
@@ -38,16 +45,19 @@ final class FakeWriter extends FifoDrain implements BoundedFifoSink.Writer {
 
     private final StringBuffer log = new StringBuffer();
     final AtomicInteger cancels = new AtomicInteger();
+    /** How many times the sink signalled "there are lines". */
+    final AtomicInteger signals = new AtomicInteger();
 
     /**
      * @param open whether the FIFO counts as open from the start (signals drain inline at once),
      *     or the first drain opens it, on {@code scheduler}, as the real writer's first drain does
      */
-    FakeWriter(CoreSubscriber<? super Void> actual, AtomicLong linesWrittenCounter, ManualScheduler scheduler,
-            boolean open) {
+    FakeWriter(CoreSubscriber<? super Void> actual, AtomicLong linesWrittenCounter, BoundedFifoSink.Staged staged,
+            ManualScheduler scheduler, boolean open) {
         super(scheduler);
         this.actual = actual;
         this.linesWrittenCounter = linesWrittenCounter;
+        this.staged = staged;
         this.open = open;
     }
 
@@ -74,7 +84,8 @@ final class FakeWriter extends FifoDrain implements BoundedFifoSink.Writer {
 
     @Override
     public void onNext(@Nullable Object unused) {
-        signal(); // fused ASYNC: "the queue has lines"
+        signals.incrementAndGet();
+        signal(); // fused ASYNC: "there are lines"
     }
 
     @Override
@@ -132,16 +143,24 @@ final class FakeWriter extends FifoDrain implements BoundedFifoSink.Writer {
                 return;
             }
             boolean finished = upstreamDone;
-            Object line = q.poll();
-            if (line == null) {
+            LineChunk chunk = (LineChunk) order.next(q); // the real writer's order of queued and taken chunks
+            if (chunk == null) {
                 if (finished) {
                     Throwable error = upstreamError;
                     complete(error != null ? () -> deliver("E", error) : () -> deliver("C", null));
+                    return;
                 }
-                return;
+                LineChunk taken = staged.takeStaged(); // null: none, or an emit holds them
+                if (taken == null) {
+                    return;
+                }
+                order.taken(taken);
+                continue;
             }
-            log.append(new String((byte[]) line, StandardCharsets.UTF_8)).append(' ');
-            linesWrittenCounter.incrementAndGet();
+            for (String line : new String(chunk.bytes, 0, chunk.length, StandardCharsets.UTF_8).split("\n")) {
+                log.append(line).append(' ');
+            }
+            linesWrittenCounter.addAndGet(chunk.lines);
         }
     }
 
