@@ -2,6 +2,8 @@ package dev.reactorfifo.internal;
 
 import dev.reactorfifo.BrokenPipeException;
 import dev.reactorfifo.WriteOptions;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.util.Objects;
 import java.util.Queue;
@@ -123,7 +125,7 @@ public final class FifoWriteMono extends Mono<Void> {
         private final boolean noFollow;
         /** What the upstream sends, for messages: "lines" or "buffers". */
         private final String elements;
-        /** Written after each element: the options' delimiter for lines, nothing for buffers. */
+        /** Written after each line of writeLines, in its stage (a sink's chunks hold theirs already). */
         private final byte[] delimiter;
         private final @Nullable AtomicLong linesWrittenCounter;
         /** A sink's writer: the lines its emitting thread stages, taken when they are to be written. */
@@ -137,7 +139,7 @@ public final class FifoWriteMono extends Mono<Void> {
         private @Nullable FifoWriteEnd writeEnd;
         private FifoWriteEnd.@Nullable Opener opener;
         private @Nullable LineBatcher batch;
-        /** An element longer than a batch, being written on its own, and how much of it (with its delimiter) is written. */
+        /** A record longer than a batch, being written on its own, and how much of it is written. */
         private @Nullable ByteBuffer oversize;
         private int oversizeWritten;
         private int oversizeLines;
@@ -148,7 +150,15 @@ public final class FifoWriteMono extends Mono<Void> {
         /** The sink's count of queued chunks at the last take, and when a flush was deferred. */
         private long chunksAtLastTake;
         private long chunksWhenDeferred;
-        /** An encoded line ({@code byte[]}), a chunk or a buffer waiting for room in the batch. */
+        /**
+         * Lines of writeLines encoded and delimited, not yet in the batch; held only while lines
+         * come (placed whenever the upstream has nothing more), so an idle writer holds none.
+         */
+        private @Nullable LineChunk lineStage;
+        /** The most bytes a stage holds: PIPE_BUF for atomic lines, else a batch. */
+        private int stageLimit;
+        private int nextStageSize = 256;
+        /** A chunk of lines or a buffer waiting for room in the batch. */
         private @Nullable Object pendingLine;
         private long linesWritten;
         private int consumed;
@@ -169,6 +179,15 @@ public final class FifoWriteMono extends Mono<Void> {
         private volatile boolean flushScheduled;
         /** The deferred flush ran: whoever drains next writes what is staged. */
         private volatile boolean flushRequested;
+        private static final VarHandle FLUSH_REQUESTED;
+
+        static {
+            try {
+                FLUSH_REQUESTED = MethodHandles.lookup().findVarHandle(WriteSubscriber.class, "flushRequested", boolean.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
 
         private volatile boolean upstreamDone;
         private @Nullable Throwable upstreamError;
@@ -188,7 +207,7 @@ public final class FifoWriteMono extends Mono<Void> {
             this.noFollow = noFollow;
             this.elements = bytes ? "buffers" : "lines";
             this.sendsBuffers = bytes;
-            this.delimiter = bytes || staged != null ? new byte[0] : encoder.delimiterBytes();
+            this.delimiter = encoder.delimiterBytes();
             this.linesWrittenCounter = linesWrittenCounter;
             this.staged = staged;
         }
@@ -340,8 +359,8 @@ public final class FifoWriteMono extends Mono<Void> {
                 if (staged != null) {
                     staged.pipeBufKnown(end.pipeBuf());
                 }
-                batch = new LineBatcher(BATCH_CAPACITY, options.atomicWrites() ? end.pipeBuf() : BATCH_CAPACITY,
-                        delimiter);
+                stageLimit = options.atomicWrites() ? Math.min(end.pipeBuf(), BATCH_CAPACITY) : BATCH_CAPACITY;
+                batch = new LineBatcher(BATCH_CAPACITY, stageLimit);
                 if (sourceMode != Fuseable.SYNC) {
                     requestUpstream(sendsBuffers ? 1 : PREFETCH); // a buffer's size is known once it comes
                 }
@@ -364,12 +383,17 @@ public final class FifoWriteMono extends Mono<Void> {
                 Object bytes = pendingLine;
                 if (bytes == null) {
                     if (rejected != null) {
-                        finish(end); // resumes the flush of the lines accepted before the bad one
+                        if (placeLineStage(end)) {
+                            finish(end); // resumes the flush of the lines accepted before the bad one
+                        }
                         return;
                     }
                     boolean finished = upstreamDone;
                     Object line = nextElement(q); // a fused SYNC source may throw here: handled as a failure
                     if (line == null) {
+                        if (!placeLineStage(end)) {
+                            return; // waiting for room
+                        }
                         if (sourceMode == Fuseable.SYNC || finished) {
                             finish(end);
                             return;
@@ -386,6 +410,12 @@ public final class FifoWriteMono extends Mono<Void> {
                     if (sourceMode != Fuseable.SYNC) {
                         replenish(bytes);
                     }
+                    if (bytes instanceof byte[]) {
+                        if (!stageLine(end, (byte[]) bytes)) {
+                            return; // a full stage waits for room in pendingLine; this line starts the next
+                        }
+                        continue;
+                    }
                 }
                 pendingLine = bytes;
                 if (!place(end, bytes)) {
@@ -393,6 +423,46 @@ public final class FifoWriteMono extends Mono<Void> {
                 }
                 pendingLine = null;
             }
+        }
+
+        /**
+         * Appends an encoded line and its delimiter to the heap stage, which is placed into the
+         * batch as one record once it is full (PIPE_BUF bytes for atomic lines): a line then costs
+         * its encoding and one copy, and the batch's bookkeeping is paid per stage, not per line.
+         *
+         * @return false if the full stage is waiting for room (in {@link #pendingLine}); the line
+         *     is staged in the next one either way
+         */
+        private boolean stageLine(FifoWriteEnd end, byte[] line) throws Exception {
+            int needed = line.length + delimiter.length;
+            LineChunk stage = lineStage;
+            boolean placed = true;
+            if (stage != null && stage.length + needed > stageLimit) {
+                placed = placeLineStage(end);
+                stage = null;
+            }
+            if (stage == null) {
+                stage = new LineChunk(new byte[Math.max(needed, Math.min(nextStageSize, stageLimit))], 0);
+                lineStage = stage;
+            }
+            stage.append(line, delimiter, needed, stageLimit);
+            return placed;
+        }
+
+        /** @return false if the stage could not be placed yet (it waits for room in {@link #pendingLine}) */
+        private boolean placeLineStage(FifoWriteEnd end) throws Exception {
+            LineChunk stage = lineStage;
+            if (stage == null) {
+                return true;
+            }
+            lineStage = null;
+            nextStageSize = stage.bytes.length;
+            pendingLine = stage;
+            if (!place(end, stage)) {
+                return false;
+            }
+            pendingLine = null;
+            return true;
         }
 
         /** @return the next element; for a sink's writer, with a chunk taken from its stage in its place */
@@ -410,7 +480,9 @@ public final class FifoWriteMono extends Mono<Void> {
                 return line; // lines encoded and checked by the sink on its emitting thread, or bytes
             }
             try {
-                return encoder.encode((String) line, linesWritten + batch.pendingLines() + 1);
+                LineChunk stage = lineStage;
+                return encoder.encode((String) line,
+                        linesWritten + batch.pendingLines() + (stage == null ? 0 : stage.lines) + 1);
             } catch (IllegalArgumentException | java.nio.charset.CharacterCodingException e) {
                 rejected = e;
                 upstream.cancel();
@@ -478,7 +550,7 @@ public final class FifoWriteMono extends Mono<Void> {
                 oversize = ByteBuffer.wrap(chunk.bytes, 0, chunk.length);
                 oversizeLines = chunk.lines;
             } else {
-                oversize = bytes instanceof byte[] ? ByteBuffer.wrap((byte[]) bytes) : ((ByteBuffer) bytes).duplicate();
+                oversize = ((ByteBuffer) bytes).duplicate();
                 oversizeLines = 1;
             }
             oversizeWritten = 0;
@@ -508,28 +580,18 @@ public final class FifoWriteMono extends Mono<Void> {
             return true;
         }
 
-        private static boolean add(LineBatcher batch, Object bytes) {
-            if (bytes instanceof byte[]) {
-                return batch.add((byte[]) bytes);
-            }
-            return bytes instanceof LineChunk ? batch.add((LineChunk) bytes) : batch.add((ByteBuffer) bytes);
+        private static boolean add(LineBatcher batch, Object record) {
+            return record instanceof LineChunk ? batch.add((LineChunk) record) : batch.add((ByteBuffer) record);
         }
 
         private boolean writeOversize(FifoWriteEnd end) throws Exception {
-            ByteBuffer element = oversize; // the caller's bytes, read by absolute index only
+            ByteBuffer element = oversize; // a line with its delimiter, or the caller's bytes, read by absolute index only
             int size = element.remaining();
-            int total = size + delimiter.length;
             ByteBuffer buffer = batch.buffer();
-            while (oversizeWritten < total) {
-                int slice = Math.min(buffer.capacity(), total - oversizeWritten);
-                int fromElement = Math.max(0, Math.min(slice, size - oversizeWritten));
+            while (oversizeWritten < size) {
+                int slice = Math.min(buffer.capacity(), size - oversizeWritten);
                 // copying the slice again after a PENDING write is harmless: the same bytes
-                if (fromElement > 0) {
-                    buffer.put(0, element, element.position() + oversizeWritten, fromElement);
-                }
-                for (int i = fromElement; i < slice; i++) {
-                    buffer.put(i, delimiter[oversizeWritten + i - size]);
-                }
+                buffer.put(0, element, element.position() + oversizeWritten, slice);
                 if (!written(end.write(buffer, 0, slice, isInline()))) {
                     return false;
                 }
@@ -625,8 +687,8 @@ public final class FifoWriteMono extends Mono<Void> {
             if (!flush(end)) {
                 return false;
             }
-            boolean due = flushRequested; // a deferred flush ran, or an emit held the staged chunk
-            flushRequested = false;
+            // a deferred flush ran; taken atomically, since the next one may set it again meanwhile
+            boolean due = (boolean) FLUSH_REQUESTED.getAndSet(this, false);
             if (!s.hasStaged()) {
                 return false;
             }
@@ -646,11 +708,13 @@ public final class FifoWriteMono extends Mono<Void> {
             }
             LineChunk chunk = s.takeStaged();
             if (chunk == null) {
-                if (s.hasStaged()) {
-                    // an emit holds them for a moment: take them from a deferred flush (a second
-                    // miss in a row waits the burst's delay, so emits that keep the chunk cannot
-                    // keep a scheduler thread busy)
-                    deferStaged(handedOver, due ? BURST_RECHECK_MILLIS : 0);
+                // an emit holds them for a moment, and it will not signal for them: take them from
+                // a deferred flush (a second miss in a row waits the burst's delay, so emits that
+                // keep the chunk cannot keep a scheduler thread busy); if the scheduler takes no
+                // task, nothing would ever write them, so the stream fails as a rejected drain does
+                if (s.hasStaged() && !deferStaged(handedOver, due ? BURST_RECHECK_MILLIS : 0)) {
+                    fail(Operators.onRejectedExecution(new RejectedExecutionException(path
+                            + ": the scheduler rejected the task that writes the sink's staged lines"), context()));
                 }
                 return false;
             }
@@ -680,13 +744,22 @@ public final class FifoWriteMono extends Mono<Void> {
             return scheduleDeferredFlush(0);
         }
 
+        /**
+         * @param delayMillis a throttle only: a scheduler without timers (one made from a plain
+         *     executor) takes the task at once instead
+         * @return false if the scheduler rejected the task
+         */
         private boolean scheduleDeferredFlush(int delayMillis) {
-            try {
-                if (delayMillis > 0) {
+            if (delayMillis > 0) {
+                try {
                     scheduler().schedule(this::deferredFlush, delayMillis, TimeUnit.MILLISECONDS);
-                } else {
-                    scheduler().schedule(this::deferredFlush);
+                    return true;
+                } catch (RejectedExecutionException e) {
+                    // no timer here (or a full or disposed scheduler: then the next try fails too)
                 }
+            }
+            try {
+                scheduler().schedule(this::deferredFlush);
                 return true;
             } catch (RejectedExecutionException e) {
                 return false;
@@ -726,6 +799,7 @@ public final class FifoWriteMono extends Mono<Void> {
             batch = null; // with the lines staged in its buffer, which is not given back: nobody writes them
             oversize = null;
             pendingLine = null;
+            lineStage = null;
             chunkOrder.clear();
         }
 

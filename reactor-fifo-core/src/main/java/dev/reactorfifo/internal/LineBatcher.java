@@ -4,9 +4,9 @@ import java.nio.ByteBuffer;
 import java.util.Arrays;
 
 /**
- * Packs records (encoded lines, each followed by its delimiter, or buffers of bytes as they are)
- * into one buffer cut into segments, each segment one future {@code write(2)}: whole records
- * only, and at most {@code segmentLimit} bytes unless it holds a single longer record. With
+ * Packs records (chunks of delimited lines, or buffers of bytes as they are) into one buffer cut
+ * into segments, each segment one future {@code write(2)}: whole records only, and at most
+ * {@code segmentLimit} bytes unless it holds a single longer record. With
  * {@code segmentLimit = PIPE_BUF} every segment is written atomically, so records of concurrent
  * writers never interleave.
  *
@@ -25,8 +25,6 @@ public final class LineBatcher {
 
     private final int capacity;
     private final int segmentLimit;
-    /** Written after each record: a line's delimiter, or nothing for buffers of bytes. */
-    private final byte[] delimiter;
     private ByteBuffer buffer = NONE;
     private int length;
     /** End offset and line count of each closed segment; the open one runs from the last end. */
@@ -41,27 +39,12 @@ public final class LineBatcher {
     private int pendingLines;
 
     /**
-     * @param capacity the size of the buffers that will be lent; a longer line cannot be batched
-     * @param segmentLimit the largest write that keeps lines whole (PIPE_BUF for atomic lines)
-     */
-    public LineBatcher(int capacity, int segmentLimit) {
-        this(capacity, segmentLimit, new byte[] {'\n'});
-    }
-
-    /**
      * @param capacity the size of the buffers that will be lent; a longer record cannot be batched
      * @param segmentLimit the largest write that keeps records whole (PIPE_BUF for atomic writes)
-     * @param delimiter written after each record (empty for buffers of bytes)
      */
-    public LineBatcher(int capacity, int segmentLimit, byte[] delimiter) {
+    public LineBatcher(int capacity, int segmentLimit) {
         this.capacity = capacity;
         this.segmentLimit = Math.min(segmentLimit, capacity);
-        this.delimiter = delimiter.clone();
-    }
-
-    /** @return the bytes written after each record */
-    public byte[] delimiter() {
-        return delimiter.clone();
     }
 
     /** @return the size of the buffers to lend */
@@ -101,41 +84,22 @@ public final class LineBatcher {
     }
 
     /**
-     * Appends {@code line} and the delimiter.
-     *
-     * @return false if the buffer has no room left for it: write the segments, then add again
-     */
-    public boolean add(byte[] line) {
-        int needed = line.length + delimiter.length;
-        if (!makeRoom(needed)) {
-            return false;
-        }
-        buffer.put(length, line);
-        putDelimiter(length + line.length);
-        added(needed, 1);
-        return true;
-    }
-
-    /**
-     * Appends the remaining bytes of {@code record} and the delimiter; {@code record} itself is
-     * not changed (its position stays).
+     * Appends the remaining bytes of {@code record}, which is not changed (its position stays).
      *
      * @return false if the buffer has no room left for it: write the segments, then add again
      */
     public boolean add(ByteBuffer record) {
         int size = record.remaining();
-        int needed = size + delimiter.length;
-        if (!makeRoom(needed)) {
+        if (!makeRoom(size)) {
             return false;
         }
         buffer.put(length, record, record.position(), size);
-        putDelimiter(length + size);
-        added(needed, 1);
+        added(size, 1);
         return true;
     }
 
     /**
-     * Appends a chunk of delimited lines as one record (no delimiter after it), counting its lines.
+     * Appends a chunk of delimited lines as one record, counting its lines.
      *
      * @return false if the buffer has no room left for it: write the segments, then add again
      */
@@ -146,14 +110,6 @@ public final class LineBatcher {
         buffer.put(length, chunk.bytes, 0, chunk.length);
         added(chunk.length, chunk.lines);
         return true;
-    }
-
-    private void putDelimiter(int at) {
-        if (delimiter.length == 1) {
-            buffer.put(at, delimiter[0]); // the usual \n: a bulk put costs more for one byte
-        } else if (delimiter.length > 1) {
-            buffer.put(at, delimiter);
-        }
     }
 
     /** @return whether {@code needed} bytes fit; closes the open segment first if they would pass its limit */

@@ -1,7 +1,9 @@
 package dev.reactorfifo.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,8 +15,17 @@ import org.junit.jupiter.api.Test;
 
 class LineBatcherTest {
 
-    private static byte[] line(int length, char c) {
-        return String.valueOf(c).repeat(length).getBytes(StandardCharsets.US_ASCII);
+    /** A chunk of one line: {@code length} times {@code c}, then {@code \n}. */
+    private static LineChunk line(int length, char c) {
+        return chunk(String.valueOf(c).repeat(length) + "\n", 1);
+    }
+
+    private static LineChunk chunk(String text, int lines) {
+        byte[] bytes = text.getBytes(StandardCharsets.US_ASCII);
+        LineChunk chunk = new LineChunk(bytes, 0);
+        chunk.length = bytes.length;
+        chunk.lines = lines;
+        return chunk;
     }
 
     /** Drains the batcher, returning the bytes of each segment. */
@@ -31,19 +42,21 @@ class LineBatcherTest {
     }
 
     @Test
-    void cutsSegmentsAtLineBoundariesWithinTheLimit() {
+    void cutsSegmentsAtRecordBoundariesWithinTheLimitAndCountsTheLinesOfChunks() {
         LineBatcher b = lent(new LineBatcher(100, 10));
         assertThat(b.add(line(3, 'a'))).isTrue(); // 4 bytes
-        assertThat(b.add(line(4, 'b'))).isTrue(); // 5 bytes: 9 in the segment
+        assertThat(b.add(chunk("b\nbb\n", 2))).isTrue(); // 5 bytes: 9 in the segment
         assertThat(b.add(line(2, 'c'))).isTrue(); // 3 bytes would make 12: new segment
-        assertThat(b.pendingLines()).isEqualTo(3);
-        assertThat(segments(b)).containsExactly("aaa\nbbbb\n", "cc\n");
+        assertThat(b.pendingLines()).isEqualTo(4);
+        b.seal();
+        assertThat(b.segmentWritten()).as("lines of the first segment").isEqualTo(3);
+        assertThat(b.segmentWritten()).isEqualTo(1);
         assertThat(b.isEmpty()).isTrue();
         assertThat(b.pendingLines()).isZero();
     }
 
     @Test
-    void aLineLongerThanTheLimitStandsAlone() {
+    void aRecordLongerThanTheLimitStandsAlone() {
         LineBatcher b = lent(new LineBatcher(100, 10));
         b.add(line(1, 'a'));
         b.add(line(20, 'L'));
@@ -61,7 +74,7 @@ class LineBatcherTest {
     }
 
     @Property(tries = 300)
-    void segmentsHoldWholeLinesInOrderAndRespectTheLimit(
+    void segmentsHoldWholeRecordsInOrderAndRespectTheLimit(
             @ForAll @Size(max = 200) List<@IntRange(min = 0, max = 60) Integer> lengths,
             @ForAll @IntRange(min = 8, max = 64) int limit) {
         LineBatcher b = lent(new LineBatcher(512, limit));
@@ -69,13 +82,13 @@ class LineBatcherTest {
         StringBuilder written = new StringBuilder();
         char c = 'a';
         for (int length : lengths) {
-            byte[] l = line(length, c);
+            LineChunk l = line(length, c);
             c = c == 'z' ? 'a' : (char) (c + 1);
             if (!b.add(l)) {
                 segments(b).forEach(s -> check(s, limit, written));
                 assertThat(b.add(l)).isTrue();
             }
-            all.append(new String(l, StandardCharsets.US_ASCII)).append('\n');
+            all.append(new String(l.bytes, 0, l.length, StandardCharsets.US_ASCII));
         }
         segments(b).forEach(s -> check(s, limit, written));
         assertThat(written.toString()).isEqualTo(all.toString());
@@ -84,27 +97,27 @@ class LineBatcherTest {
     private static void check(String segment, int limit, StringBuilder written) {
         assertThat(segment).endsWith("\n");
         if (segment.length() > limit) {
-            assertThat(segment.indexOf('\n')).as("only a single long line may exceed the limit")
+            assertThat(segment.indexOf('\n')).as("only a single long record may exceed the limit")
                     .isEqualTo(segment.length() - 1);
         }
         written.append(segment);
     }
 
-    /** A batcher with a buffer lent, as the writer lends one for as long as lines are staged. */
+    /** A batcher with a buffer lent, as the writer lends one for as long as records are staged. */
     private static LineBatcher lent(LineBatcher b) {
-        b.lend(java.nio.ByteBuffer.allocateDirect(b.capacity()));
+        b.lend(ByteBuffer.allocateDirect(b.capacity()));
         return b;
     }
 
     @Test
-    void holdsNoBufferWhileIdleAndRefusesToGiveBackStagedLines() {
+    void holdsNoBufferWhileIdleAndRefusesToGiveBackStagedRecords() {
         LineBatcher b = new LineBatcher(64, 64);
         assertThat(b.hasBuffer()).isFalse();
         assertThat(b.add(line(3, 'a'))).as("nothing can be staged without a buffer").isFalse();
-        java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocateDirect(64);
+        ByteBuffer buffer = ByteBuffer.allocateDirect(64);
         b.lend(buffer);
         assertThat(b.add(line(3, 'a'))).isTrue();
-        org.assertj.core.api.Assertions.assertThatThrownBy(b::takeBack).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(b::takeBack).isInstanceOf(IllegalStateException.class);
         assertThat(segments(b)).containsExactly("aaa\n");
         assertThat(b.takeBack()).isSameAs(buffer);
         assertThat(b.hasBuffer()).isFalse();
@@ -112,29 +125,23 @@ class LineBatcherTest {
 
     @Test
     void buffersAreAddedAsTheyAreWithTheirPositionLeftAlone() {
-        LineBatcher b = new LineBatcher(64, 64, new byte[0]);
-        b.lend(java.nio.ByteBuffer.allocateDirect(64));
-        java.nio.ByteBuffer record = java.nio.ByteBuffer.wrap("xxabcyy".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        LineBatcher b = lent(new LineBatcher(64, 64));
+        ByteBuffer record = ByteBuffer.wrap("xxabcyy".getBytes(StandardCharsets.US_ASCII));
         record.position(2).limit(5);
         assertThat(b.add(record)).isTrue();
         assertThat(record.position()).isEqualTo(2);
         assertThat(record.limit()).isEqualTo(5);
-        assertThat(b.add("de".getBytes(java.nio.charset.StandardCharsets.US_ASCII))).isTrue();
-        b.seal();
-        byte[] written = new byte[b.segmentEnd() - b.segmentStart()];
-        b.buffer().get(b.segmentStart(), written);
-        assertThat(new String(written, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("abcde");
+        assertThat(b.add(ByteBuffer.wrap("de".getBytes(StandardCharsets.US_ASCII)))).isTrue();
+        assertThat(segments(b)).containsExactly("abcde");
     }
 
     @Test
-    void aDelimiterOfSeveralBytesFollowsEveryRecord() {
-        LineBatcher b = new LineBatcher(64, 64, new byte[] {'\r', '\n'});
-        b.lend(java.nio.ByteBuffer.allocateDirect(64));
-        assertThat(b.add("a".getBytes(java.nio.charset.StandardCharsets.US_ASCII))).isTrue();
-        assertThat(b.add(java.nio.ByteBuffer.wrap(new byte[] {'b'}))).isTrue();
-        b.seal();
-        byte[] written = new byte[b.segmentEnd() - b.segmentStart()];
-        b.buffer().get(b.segmentStart(), written);
-        assertThat(new String(written, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("a\r\nb\r\n");
+    void aChunkAppendsEachLineWithItsDelimiterGrowingItsArray() {
+        LineChunk chunk = new LineChunk(new byte[2], 0);
+        byte[] crlf = {'\r', '\n'};
+        chunk.append("abc".getBytes(StandardCharsets.US_ASCII), crlf, 5, 64);
+        chunk.append("d".getBytes(StandardCharsets.US_ASCII), new byte[] {'\n'}, 2, 64);
+        assertThat(new String(chunk.bytes, 0, chunk.length, StandardCharsets.US_ASCII)).isEqualTo("abc\r\nd\n");
+        assertThat(chunk.lines).isEqualTo(2);
     }
 }
