@@ -27,10 +27,12 @@ import reactor.util.context.Context;
  * the descriptor is closed.
  *
  * <p>Threads: a drain task on the options' scheduler opens the FIFO (waiting for a reader on a
- * timer), then moves every line that is available into a batch buffer and writes the batch when
- * it is full or when the upstream has nothing more for the moment; when the pipe is full it arms
- * the poller and ends until the poller reports room. The batch buffer is borrowed from the
- * {@link BufferPool} while lines are staged, so an idle writer holds none. A synchronous upstream ({@code Flux.fromIterable}) is fused and pulled on the
+ * timer), then encodes every line that is available into a heap stage of whole lines, moves each
+ * full stage (PIPE_BUF bytes for atomic lines) into a batch buffer, and writes the batch when it
+ * is full or when the upstream has nothing more for the moment; when the pipe is full it arms the
+ * poller and ends until the poller reports room. The batch buffer is borrowed from the
+ * {@link BufferPool} while lines are staged, and the stage is dropped when the upstream has
+ * nothing more, so an idle writer holds neither. A synchronous upstream ({@code Flux.fromIterable}) is fused and pulled on the
  * drain thread; otherwise lines arrive through a queue of at most {@value #PREFETCH} (buffers of
  * {@code writeBytes}: about {@value #BYTES_AHEAD} bytes' worth, whatever their size), requested
  * as the pipe takes them.
@@ -47,6 +49,8 @@ public final class FifoWriteMono extends Mono<Void> {
      * of several chunks) is not held back.
      */
     static final int BURST_RECHECK_MILLIS = 1;
+    /** The smallest array a writeLines stage starts in; it grows by doubling up to PIPE_BUF or a batch. */
+    private static final int MIN_STAGE = 256;
     private static final int QUEUE_LINK = 32;
     private static final int LIMIT = PREFETCH - (PREFETCH >> 2);
     /**
@@ -157,8 +161,8 @@ public final class FifoWriteMono extends Mono<Void> {
         private @Nullable LineChunk lineStage;
         /** The most bytes a stage holds: PIPE_BUF for atomic lines, else a batch. */
         private int stageLimit;
-        private int nextStageSize = 256;
-        /** A chunk of lines or a buffer waiting for room in the batch. */
+        private int nextStageSize = MIN_STAGE;
+        /** A record (a chunk of lines or a buffer) waiting for room in the batch. */
         private @Nullable Object pendingLine;
         private long linesWritten;
         private int consumed;
@@ -391,6 +395,7 @@ public final class FifoWriteMono extends Mono<Void> {
                     boolean finished = upstreamDone;
                     Object line = nextElement(q); // a fused SYNC source may throw here: handled as a failure
                     if (line == null) {
+                        nextStageSize = MIN_STAGE; // lines came no faster than they are written
                         if (!placeLineStage(end)) {
                             return; // waiting for room
                         }
@@ -438,11 +443,17 @@ public final class FifoWriteMono extends Mono<Void> {
             LineChunk stage = lineStage;
             boolean placed = true;
             if (stage != null && stage.length + needed > stageLimit) {
+                nextStageSize = stage.bytes.length; // full: the next one likely fills as much
                 placed = placeLineStage(end);
                 stage = null;
+                if (!placed && isDone()) {
+                    return false; // the stream ended (broken pipe, cancel): nothing more is staged
+                }
             }
             if (stage == null) {
-                stage = new LineChunk(new byte[Math.max(needed, Math.min(nextStageSize, stageLimit))], 0);
+                // while a full stage waits for room, the next one starts at the line's size
+                int size = placed ? Math.max(needed, Math.min(nextStageSize, stageLimit)) : needed;
+                stage = new LineChunk(new byte[size], 0);
                 lineStage = stage;
             }
             stage.append(line, delimiter, needed, stageLimit);
@@ -456,7 +467,6 @@ public final class FifoWriteMono extends Mono<Void> {
                 return true;
             }
             lineStage = null;
-            nextStageSize = stage.bytes.length;
             pendingLine = stage;
             if (!place(end, stage)) {
                 return false;
@@ -528,7 +538,8 @@ public final class FifoWriteMono extends Mono<Void> {
         }
 
         /**
-         * Adds a line and its terminator to the batch, writing the batch first when it is full.
+         * Adds a record (a chunk of delimited lines, or a buffer) to the batch, writing the batch
+         * first when it is full.
          *
          * @return false if it could not be placed yet (waiting for room) or the stream ended
          */
@@ -703,8 +714,8 @@ public final class FifoWriteMono extends Mono<Void> {
             } else {
                 defer = handedOver != chunksAtLastTake || end.unreadBytes() > 0;
             }
-            if (defer && deferStaged(handedOver, delayMillis)) {
-                return false;
+            if (defer && deferStaged(handedOver, delayMillis, false)) {
+                return false; // (a scheduler that takes no delayed task: the staged lines go now)
             }
             LineChunk chunk = s.takeStaged();
             if (chunk == null) {
@@ -712,7 +723,7 @@ public final class FifoWriteMono extends Mono<Void> {
                 // a deferred flush (a second miss in a row waits the burst's delay, so emits that
                 // keep the chunk cannot keep a scheduler thread busy); if the scheduler takes no
                 // task, nothing would ever write them, so the stream fails as a rejected drain does
-                if (s.hasStaged() && !deferStaged(handedOver, due ? BURST_RECHECK_MILLIS : 0)) {
+                if (s.hasStaged() && !deferStaged(handedOver, due ? BURST_RECHECK_MILLIS : 0, true)) {
                     fail(Operators.onRejectedExecution(new RejectedExecutionException(path
                             + ": the scheduler rejected the task that writes the sink's staged lines"), context()));
                 }
@@ -725,15 +736,17 @@ public final class FifoWriteMono extends Mono<Void> {
 
         /**
          * @param delayMillis 0 for the next free moment of the scheduler
+         * @param orAtOnce if the scheduler takes no delayed task, schedule it without the delay
+         *     (for a take that must be tried again; a burst's look rather writes now)
          * @return whether a deferred flush is scheduled (false: write now rather than hold lines back)
          */
-        private boolean deferStaged(long handedOver, int delayMillis) {
+        private boolean deferStaged(long handedOver, int delayMillis, boolean orAtOnce) {
             chunksWhenDeferred = handedOver;
             if (flushScheduled) {
                 return true; // one is outstanding already (a drain raced a deferred flush's start): it looks
             }
             flushScheduled = true;
-            if (scheduleDeferredFlush(delayMillis)) {
+            if (scheduleDeferredFlush(delayMillis, orAtOnce)) {
                 return true;
             }
             flushScheduled = false;
@@ -741,20 +754,24 @@ public final class FifoWriteMono extends Mono<Void> {
         }
 
         private boolean scheduleDeferredFlush() {
-            return scheduleDeferredFlush(0);
+            return scheduleDeferredFlush(0, true);
         }
 
         /**
-         * @param delayMillis a throttle only: a scheduler without timers (one made from a plain
-         *     executor) takes the task at once instead
+         * @param delayMillis a throttle only
+         * @param orAtOnce if a scheduler without timers (one made from a plain executor) rejects the
+         *     delayed task, schedule it at once instead
          * @return false if the scheduler rejected the task
          */
-        private boolean scheduleDeferredFlush(int delayMillis) {
+        private boolean scheduleDeferredFlush(int delayMillis, boolean orAtOnce) {
             if (delayMillis > 0) {
                 try {
                     scheduler().schedule(this::deferredFlush, delayMillis, TimeUnit.MILLISECONDS);
                     return true;
                 } catch (RejectedExecutionException e) {
+                    if (!orAtOnce) {
+                        return false;
+                    }
                     // no timer here (or a full or disposed scheduler: then the next try fails too)
                 }
             }

@@ -1,18 +1,19 @@
 package dev.reactorfifo.internal;
 
 /**
- * Whole lines, each followed by its delimiter, that a {@link BoundedFifoSink}'s emitting thread
- * encoded and staged, handed to the writer as one record: the writer never splits it, so with
- * atomic writes a chunk of at most {@code PIPE_BUF} bytes goes into one {@code write(2)}.
- * Appended to by the sink's emitting side only while it holds the chunk; never changed once
- * handed over (the hand-over is a volatile write or a compare-and-set, which publishes it).
+ * Whole lines, each followed by its delimiter, encoded and staged as one record: the writer never
+ * splits it, so with atomic writes a chunk of at most {@code PIPE_BUF} bytes goes into one
+ * {@code write(2)}. A {@link BoundedFifoSink}'s emitting thread stages into one while it holds it
+ * and never changes it once handed over (the hand-over is a release store, a compare-and-set or a
+ * queue, which publish it); {@code writeLines}' drain stages its lines in one too.
  */
 final class LineChunk {
 
     /**
-     * How many chunks the sink had handed over to the writer's queue when this one was made: the
-     * writer writes this one after exactly that many, also when it takes it from the stage
-     * rather than from the queue.
+     * A sink's chunk: how many chunks the sink had handed over to the writer's queue when this one
+     * was made; the writer writes it after exactly that many, also when it takes it from the
+     * stage rather than from the queue. 0 for a stage of {@code writeLines}, which has no queue of
+     * chunks.
      */
     final long seq;
     byte[] bytes;

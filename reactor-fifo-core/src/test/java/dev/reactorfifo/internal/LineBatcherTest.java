@@ -134,14 +134,4 @@ class LineBatcherTest {
         assertThat(b.add(ByteBuffer.wrap("de".getBytes(StandardCharsets.US_ASCII)))).isTrue();
         assertThat(segments(b)).containsExactly("abcde");
     }
-
-    @Test
-    void aChunkAppendsEachLineWithItsDelimiterGrowingItsArray() {
-        LineChunk chunk = new LineChunk(new byte[2], 0);
-        byte[] crlf = {'\r', '\n'};
-        chunk.append("abc".getBytes(StandardCharsets.US_ASCII), crlf, 5, 64);
-        chunk.append("d".getBytes(StandardCharsets.US_ASCII), new byte[] {'\n'}, 2, 64);
-        assertThat(new String(chunk.bytes, 0, chunk.length, StandardCharsets.US_ASCII)).isEqualTo("abc\r\nd\n");
-        assertThat(chunk.lines).isEqualTo(2);
-    }
 }
