@@ -49,8 +49,10 @@ public final class FifoWriteMono extends Mono<Void> {
      * of several chunks) is not held back.
      */
     static final int BURST_RECHECK_MILLIS = 1;
-    /** The smallest array a writeLines stage starts in; it grows by doubling up to PIPE_BUF or a batch. */
+    /** The smallest array a writeLines stage starts in; it grows by doubling up to its limit. */
     private static final int MIN_STAGE = 256;
+    /** The largest writeLines stage without atomic writes (with them, PIPE_BUF). */
+    private static final int NON_ATOMIC_STAGE = 1 << 14;
     private static final int QUEUE_LINK = 32;
     private static final int LIMIT = PREFETCH - (PREFETCH >> 2);
     /**
@@ -159,7 +161,7 @@ public final class FifoWriteMono extends Mono<Void> {
          * come (placed whenever the upstream has nothing more), so an idle writer holds none.
          */
         private @Nullable LineChunk lineStage;
-        /** The most bytes a stage holds: PIPE_BUF for atomic lines, else a batch. */
+        /** The most bytes a stage holds: PIPE_BUF for atomic lines, else {@link #NON_ATOMIC_STAGE}. */
         private int stageLimit;
         private int nextStageSize = MIN_STAGE;
         /** A record (a chunk of lines or a buffer) waiting for room in the batch. */
@@ -363,8 +365,11 @@ public final class FifoWriteMono extends Mono<Void> {
                 if (staged != null) {
                     staged.pipeBufKnown(end.pipeBuf());
                 }
-                stageLimit = options.atomicWrites() ? Math.min(end.pipeBuf(), BATCH_CAPACITY) : BATCH_CAPACITY;
-                batch = new LineBatcher(BATCH_CAPACITY, stageLimit);
+                int segmentLimit = options.atomicWrites() ? Math.min(end.pipeBuf(), BATCH_CAPACITY) : BATCH_CAPACITY;
+                // a stage of whole lines is at most one atomic segment; without atomic writes a
+                // few stages fill a batch, so that each stage is still in the cache when copied
+                stageLimit = Math.min(segmentLimit, NON_ATOMIC_STAGE);
+                batch = new LineBatcher(BATCH_CAPACITY, segmentLimit);
                 if (sourceMode != Fuseable.SYNC) {
                     requestUpstream(sendsBuffers ? 1 : PREFETCH); // a buffer's size is known once it comes
                 }
@@ -445,9 +450,17 @@ public final class FifoWriteMono extends Mono<Void> {
             if (stage != null && stage.length + needed > stageLimit) {
                 nextStageSize = stage.bytes.length; // full: the next one likely fills as much
                 placed = placeLineStage(end);
-                stage = null;
-                if (!placed && isDone()) {
-                    return false; // the stream ended (broken pipe, cancel): nothing more is staged
+                if (placed && oversize == null) {
+                    // its bytes are in the batch: the same array takes the next lines, so a burst
+                    // allocates (and zeroes) no array per stage
+                    stage.length = 0;
+                    stage.lines = 0;
+                    lineStage = stage;
+                } else {
+                    stage = null;
+                    if (!placed && isDone()) {
+                        return false; // the stream ended (broken pipe, cancel): nothing more is staged
+                    }
                 }
             }
             if (stage == null) {
