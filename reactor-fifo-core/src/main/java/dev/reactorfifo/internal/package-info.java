@@ -5,10 +5,10 @@
  * <p>Layers, each knowing only the one below it:
  * <ul>
  *   <li>publishers ({@code FifoReadFlux} with its {@code Framing}s {@code LineFraming} and
- *       {@code ChunkFraming}, {@code FifoWriteMono}, {@code BoundedFifoSink}, and their drain
- *       loop {@code FifoDrain}): demand, cancellation, batch emission, scheduler hand-off; no
- *       system calls;</li>
- *   <li>codec ({@code LineFramer}, {@code LineEncoder}, {@code LineBatcher}, {@code Terminators},
+ *       {@code ChunkFraming}, {@code FifoWriteMono}, {@code BoundedFifoSink} with its
+ *       {@code ChunkSequence}, and their drain loop {@code FifoDrain}): demand, cancellation,
+ *       batch emission, scheduler hand-off; no system calls;</li>
+ *   <li>codec ({@code LineFramer}, {@code LineEncoder}, {@code LineChunk}, {@code LineBatcher}, {@code Terminators},
  *       {@code Delimiter}, {@code AsciiCompatibleCharsets}): pure byte and line work, testable
  *       without any FIFO;</li>
  *   <li>transport ({@code FifoReadEnd}, {@code FifoWriteEnd}: one non-blocking descriptor;
