@@ -29,16 +29,17 @@ import reactor.util.context.Context;
  * has read everything before (a lone line, a reply), else in one deferred flush that every line
  * staged meanwhile joins. The writer writes on the emitting thread when no other thread is
  * writing. So a line costs a get-and-set and a release store, its encoding and a copy on the
- * emitting thread, and no queue entry or signal to another thread: those are per chunk. (The design before this one
- * queued every line for the writer, which measured a fifth of a {@code BufferedWriter}: the
- * emitting thread and a scheduler thread handed each line across.)
+ * emitting thread, and no queue entry or signal to another thread: those are per chunk. (The
+ * design before this one queued every line for the writer, which measured a fifth of a
+ * {@code BufferedWriter}: the emitting thread and a scheduler thread handed each line across.)
  *
  * <p>One word, {@code open}, holds the staged chunk and serialises the staging: {@code EMPTY}
  * (nothing staged), the chunk, or {@code BUSY} while an emit or a completion holds the chunk. An
  * emit takes the word with one get-and-set: {@code BUSY} back means another emit holds it
  * ({@code FAIL_NON_SERIALIZED}, as Reactor's sinks answer overlapping emits), and it puts the
  * chunk back when done, with a release store: one atomic instruction per line, and no fence
- * (measured: the get-and-set and a volatile put-back were a third of an emit's time). The writer
+ * (measured in process, 20-byte lines: 36 ns per emit with a field updater's get-and-set and a
+ * volatile put-back, 30.5 ns with this). The writer
  * takes the chunk with a compare-and-set from chunk to {@code EMPTY}, so it never holds anything
  * an emit would wait for; a writer that finds {@code BUSY} tries again from a deferred flush, as
  * it takes the staged lines rarely (when the reader waits, or after a burst).
