@@ -51,7 +51,7 @@ public final class FifoWriteMono extends Mono<Void> {
     static final int BURST_RECHECK_MILLIS = 1;
     /** The smallest array a writeLines stage starts in; it grows by doubling up to its limit. */
     private static final int MIN_STAGE = 256;
-    /** The largest writeLines stage without atomic writes (with them, PIPE_BUF). */
+    /** The largest writeLines stage (with atomic writes, PIPE_BUF if that is smaller). */
     private static final int NON_ATOMIC_STAGE = 1 << 14;
     private static final int QUEUE_LINK = 32;
     private static final int LIMIT = PREFETCH - (PREFETCH >> 2);
@@ -161,7 +161,7 @@ public final class FifoWriteMono extends Mono<Void> {
          * come (placed whenever the upstream has nothing more), so an idle writer holds none.
          */
         private @Nullable LineChunk lineStage;
-        /** The most bytes a stage holds: PIPE_BUF for atomic lines, else {@link #NON_ATOMIC_STAGE}. */
+        /** The most bytes a stage of several lines holds: at most PIPE_BUF for atomic lines, and {@link #NON_ATOMIC_STAGE}. */
         private int stageLimit;
         private int nextStageSize = MIN_STAGE;
         /** A record (a chunk of lines or a buffer) waiting for room in the batch. */
@@ -450,9 +450,9 @@ public final class FifoWriteMono extends Mono<Void> {
             if (stage != null && stage.length + needed > stageLimit) {
                 nextStageSize = stage.bytes.length; // full: the next one likely fills as much
                 placed = placeLineStage(end);
-                if (placed && oversize == null) {
+                if (placed && oversize == null && stage.bytes.length <= stageLimit) {
                     // its bytes are in the batch: the same array takes the next lines, so a burst
-                    // allocates (and zeroes) no array per stage
+                    // allocates (and zeroes) no array per stage (not one a single long line grew)
                     stage.length = 0;
                     stage.lines = 0;
                     lineStage = stage;
