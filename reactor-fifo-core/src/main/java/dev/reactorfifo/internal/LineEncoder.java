@@ -70,10 +70,14 @@ public final class LineEncoder {
         if (utf8) {
             bytes = line.getBytes(StandardCharsets.UTF_8);
             // getBytes writes '?' for every lone surrogate, so only a line with a '?' byte needs
-            // its characters checked; one pass finds that and the terminators (the hot path)
+            // its characters checked; a cheap filter clears most lines (the hot path), and one
+            // exact pass finds the '?' and the terminators in the others
+            if (!Terminators.mayHoldTerminatorOrQuestionMark(bytes)) {
+                return bytes;
+            }
             terminator = Terminators.indexOfTerminatorOrQuestionMark(bytes, 0, bytes.length);
             if (terminator >= 0 && bytes[terminator] == '?') {
-                requireWellFormedSurrogates(line, lineNumber);
+                requireWellFormedSurrogates(line, bytes, terminator, lineNumber);
                 terminator = Terminators.indexOf(bytes, terminator + 1, bytes.length);
             }
         } else {
@@ -92,8 +96,9 @@ public final class LineEncoder {
         byte[] bytes;
         if (utf8) {
             bytes = line.getBytes(StandardCharsets.UTF_8);
-            if (QUESTION_MARK.indexOf(bytes, 0, bytes.length) >= 0) {
-                requireWellFormedSurrogates(line, lineNumber);
+            int questionMark = QUESTION_MARK.indexOf(bytes, 0, bytes.length);
+            if (questionMark >= 0) {
+                requireWellFormedSurrogates(line, bytes, questionMark, lineNumber);
             }
         } else {
             bytes = encodeStrictly(line, lineNumber);
@@ -134,7 +139,21 @@ public final class LineEncoder {
         return true;
     }
 
-    private void requireWellFormedSurrogates(String line, long lineNumber) throws CharacterCodingException {
+    /**
+     * @param bytes the line's {@code getBytes}, with its first {@code ?} at {@code questionMark}
+     */
+    private void requireWellFormedSurrogates(String line, byte[] bytes, int questionMark, long lineNumber)
+            throws CharacterCodingException {
+        if (bytes.length == line.length()) {
+            // every character became one byte: each is ASCII or a lone surrogate (written as '?'),
+            // so only the characters at '?' bytes can be one (a line with a URL query, for one)
+            for (int i = questionMark; i < bytes.length; i++) {
+                if (bytes[i] == '?' && line.charAt(i) != '?') {
+                    throw unencodable(lineNumber, i, new MalformedInputException(1));
+                }
+            }
+            return;
+        }
         for (int i = 0, n = line.length(); i < n; i++) {
             char c = line.charAt(i);
             if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(line.charAt(i + 1))) {

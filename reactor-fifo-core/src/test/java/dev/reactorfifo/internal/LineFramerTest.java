@@ -247,4 +247,25 @@ class LineFramerTest {
         byte[] nearMisses = {0x0B, 0x09, 0x0C, 0x0E, 0x1A, (byte) 0x8A, (byte) 0x8D, 0x00, 0x0A};
         assertThat(Terminators.indexOf(nearMisses, 0, nearMisses.length)).isEqualTo(8);
     }
+
+    @Test
+    void theWritersFilterFlagsEveryCandidateByteAtEveryPositionAndNothingElse() {
+        for (int length = 0; length <= 24; length++) {
+            for (byte background : new byte[] {'A', (byte) 0x8B, (byte) 0xFF, 0x0E, '>', '@'}) {
+                byte[] clean = new byte[length];
+                java.util.Arrays.fill(clean, background);
+                assertThat(Terminators.mayHoldTerminatorOrQuestionMark(clean)).as("length %d of 0x%02x", length, background)
+                        .isFalse();
+                for (int at = 0; at < length; at++) {
+                    for (int value = -128; value < 128; value++) {
+                        byte[] bytes = clean.clone();
+                        bytes[at] = (byte) value;
+                        boolean candidate = (value >= 0 && value < 0x0E) || value == '?';
+                        assertThat(Terminators.mayHoldTerminatorOrQuestionMark(bytes))
+                                .as("0x%02x at %d of %d", value & 0xFF, at, length).isEqualTo(candidate);
+                    }
+                }
+            }
+        }
+    }
 }
