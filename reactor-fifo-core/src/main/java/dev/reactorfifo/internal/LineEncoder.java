@@ -70,8 +70,8 @@ public final class LineEncoder {
         if (utf8) {
             bytes = line.getBytes(StandardCharsets.UTF_8);
             // getBytes writes '?' for every lone surrogate, so only a line with a '?' byte needs
-            // its characters checked; a cheap filter clears most lines (the hot path), and one
-            // exact pass finds the '?' and the terminators in the others
+            // its characters checked; a cheap filter clears most lines (the hot path), and the
+            // exact scan finds the '?' and the terminators in the others
             if (!Terminators.mayHoldTerminatorOrQuestionMark(bytes)) {
                 return bytes;
             }
@@ -140,7 +140,9 @@ public final class LineEncoder {
     }
 
     /**
-     * @param bytes the line's {@code getBytes}, with its first {@code ?} at {@code questionMark}
+     * @param bytes the line's {@code getBytes}
+     * @param questionMark the index of the first {@code ?} in {@code bytes}: none before it can
+     *     stand for a lone surrogate
      */
     private void requireWellFormedSurrogates(String line, byte[] bytes, int questionMark, long lineNumber)
             throws CharacterCodingException {
