@@ -796,6 +796,11 @@ public final class FifoWriteMono extends Mono<Void> {
             }
         }
 
+        @Override
+        public boolean flushPending() {
+            return flushScheduled;
+        }
+
         /** On the scheduler: whoever drains next writes the staged lines, this thread if nobody does. */
         private void deferredFlush() {
             flushScheduled = false;

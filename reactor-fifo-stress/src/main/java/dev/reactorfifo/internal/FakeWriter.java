@@ -31,6 +31,7 @@ import reactor.util.context.Context;
  */
 final class FakeWriter extends FifoDrain implements BoundedFifoSink.Writer {
 
+    private final ManualScheduler scheduler;
     private final CoreSubscriber<? super Void> actual;
     private final AtomicLong linesWrittenCounter;
     private final BoundedFifoSink.Staged staged;
@@ -55,10 +56,35 @@ final class FakeWriter extends FifoDrain implements BoundedFifoSink.Writer {
     FakeWriter(CoreSubscriber<? super Void> actual, AtomicLong linesWrittenCounter, BoundedFifoSink.Staged staged,
             ManualScheduler scheduler, boolean open) {
         super(scheduler);
+        this.scheduler = scheduler;
         this.actual = actual;
         this.linesWrittenCounter = linesWrittenCounter;
         this.staged = staged;
         this.open = open;
+    }
+
+    /**
+     * A deferred flush scheduled and not begun, as the real writer's {@code flushScheduled}: while
+     * set, a drain leaves the staged lines to it, and the sink may leave a chunk it hands over to
+     * it. False unless a test sets it.
+     */
+    volatile boolean pendingFlush;
+
+    @Override
+    public boolean flushPending() {
+        return pendingFlush;
+    }
+
+    /**
+     * Whether a take that finds an emit holding the staged lines is tried again from a deferred
+     * flush on the scheduler, as the real writer does; false (not tried again) unless a test sets it.
+     */
+    volatile boolean retriesBusyTake;
+
+    /** The real writer's deferred flush: clears the flag, then drains here unless a drain runs. */
+    void deferredFlush() {
+        pendingFlush = false;
+        drainHere();
     }
 
     /** The lines written and the outcomes delivered, in order, separated by spaces; "-" for nothing. */
@@ -150,8 +176,15 @@ final class FakeWriter extends FifoDrain implements BoundedFifoSink.Writer {
                     complete(error != null ? () -> deliver("E", error) : () -> deliver("C", null));
                     return;
                 }
+                if (pendingFlush) {
+                    return; // the deferred flush takes them, as the real writer's does
+                }
                 LineChunk taken = staged.takeStaged(); // null: none, or an emit holds them
                 if (taken == null) {
+                    if (retriesBusyTake && staged.hasStaged()) {
+                        pendingFlush = true;
+                        scheduler.schedule(this::deferredFlush);
+                    }
                     return;
                 }
                 order.taken(taken);
