@@ -140,6 +140,8 @@ public final class BoundedFifoSink implements FifoSink {
     private static final int GROUP_CHUNKS = 4;
     /** Chunks handed over since the last one signalled (only the holder of {@code open} uses it). */
     private int chunksUnsignalled;
+    /** While {@code chunksUnsignalled > 0}: the lines of the group's first chunk, the most a chunk then holds. */
+    private int groupChunkLines;
 
     @Override
     public Sinks.EmitResult tryEmitNext(String line) {
@@ -161,7 +163,10 @@ public final class BoundedFifoSink implements FifoSink {
             int needed = bytes.length + delimiter.length;
             int limit = chunkLimit;
             boolean joinsPendingFlush = false;
-            if (chunk != null && (chunk.length + needed > limit || chunk.lines >= linesPerChunk)) {
+            // while a group is left to the pending flush, a chunk holds no more lines than the
+            // group's (the room left in bufferSize was judged by them, also for shorter lines)
+            int maxLines = chunksUnsignalled > 0 ? groupChunkLines : linesPerChunk;
+            if (chunk != null && (chunk.length + needed > limit || chunk.lines >= maxLines)) {
                 nextChunkSize = chunk.bytes.length; // full: the next one likely fills as much
                 handOver(chunk);
                 joinsPendingFlush = mayLeaveToPendingFlush(chunk.lines);
@@ -172,6 +177,9 @@ public final class BoundedFifoSink implements FifoSink {
             if (chunk == null) {
                 // a chunk handed over, or the first staged line: the writer writes it now or defers
                 signal = !joinsPendingFlush;
+                if (signal) {
+                    chunksUnsignalled = 0; // the drain this signals writes every chunk queued
+                }
                 chunk = new LineChunk(new byte[Math.max(needed, Math.min(nextChunkSize, limit))], chunksQueued);
             }
             chunk.append(bytes, delimiter, needed, limit);
@@ -195,19 +203,28 @@ public final class BoundedFifoSink implements FifoSink {
      *
      * <p>Only while a deferred flush is on its way (the writer has deferred the staged lines of a
      * burst): the writer clears its flag before that flush drains, so a flush that has begun by the
-     * time of this look is seen and signalled. One that begins between the hand-over and the look
-     * finds the chunk in the queue, and the stage busy (this emit holds it until it returns): a
-     * writer that finds the stage busy takes it again from a later deferred flush, which finds
-     * both. And only while two more such chunks fit in {@code bufferSize}: the emit that signals
-     * leaves room for one more chunk while the group is written, so grouping never makes an emit
-     * overflow. Every {@value #GROUP_CHUNKS}th chunk signals in any case.
+     * time of this look is seen, and the chunk signalled. One that begins after the look writes the
+     * chunk: its drain polls the queue and then takes the staged chunk, by a compare-and-set that
+     * sees all this emit did before its release store (the hand-over too), and a taken chunk is
+     * written only after the chunks queued before it ({@link ChunkSequence} polls again); if this
+     * emit still holds the stage, the take is tried again from a later deferred flush. (While the
+     * writer's drain itself schedules a flush, the flag is set a moment before the scheduler
+     * answers; if it refuses, that drain takes the staged lines at once or fails the stream.)
+     *
+     * <p>And only while two more such chunks fit in {@code bufferSize}, and the chunks staged
+     * meanwhile hold no more lines than this one ({@code groupChunkLines}), so that the emit that
+     * signals leaves room for one more chunk while the group is written: grouping makes no emit
+     * overflow that would not have overflowed without it. Every {@value #GROUP_CHUNKS}th chunk
+     * signals in any case.
      *
      * @param lines the lines of the chunk just handed over
      */
     private boolean mayLeaveToPendingFlush(int lines) {
         if (chunksUnsignalled < GROUP_CHUNKS - 1 && accepted - written.get() <= bufferSize - 2L * lines) {
             if (writer.flushPending()) {
-                chunksUnsignalled++;
+                if (chunksUnsignalled++ == 0) {
+                    groupChunkLines = lines;
+                }
                 return true;
             }
         }
@@ -339,8 +356,9 @@ public final class BoundedFifoSink implements FifoSink {
     interface Writer extends CoreSubscriber<Object>, Subscription {
 
         /**
-         * @return whether a deferred flush is scheduled and has not begun: it drains after
-         *     clearing this (a volatile write), so it writes every chunk queued before that
+         * @return whether a deferred flush is scheduled and has not begun (it drains after clearing
+         *     this, a volatile write), or the writer's drain is scheduling one right now (if the
+         *     scheduler refuses it, that drain takes the staged lines itself or fails the stream)
          */
         boolean flushPending();
     }

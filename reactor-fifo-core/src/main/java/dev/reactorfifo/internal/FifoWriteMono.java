@@ -42,8 +42,9 @@ public final class FifoWriteMono extends Mono<Void> {
     static final int PREFETCH = 512;
     /**
      * How long a sink's deferred flush that found a burst still filling chunks waits before it
-     * looks again. A burst's full chunks are written as they fill whatever this is; it only bounds
-     * how long the last, partial chunk of a burst can wait, and it keeps a long burst from paying
+     * looks again. A burst's full chunks are written as they fill (in groups of up to four)
+     * whatever this is; it only bounds how long the end of a burst can wait (its last, partial
+     * chunk, and up to three full chunks of a group it ended), and it keeps a long burst from paying
      * a scheduler hand-off per chunk (measured: one per chunk cost a quarter of the throughput of
      * 20-byte lines). The first look after a chunk filled is at once, so a short burst (a reply
      * of several chunks) is not held back.
@@ -694,7 +695,8 @@ public final class FifoWriteMono extends Mono<Void> {
 
         /**
          * A sink's variant. The chunks it handed over are whole lines that filled up, written at
-         * once. The lines its emitting thread still stages are taken and written at once when the
+         * once (while a deferred flush is pending, the sink signals a burst's chunks in groups of
+         * up to four, which that flush writes if the sink stops before the group is full). The lines its emitting thread still stages are taken and written at once when the
          * reader has read everything before and the sink is not in a burst; else by a deferred
          * flush, which every line staged meanwhile joins. A burst is a chunk filled since lines
          * were last taken: lines come faster than the pipe is written, and the reader, which has

@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.reactorfifo.WriteOptions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.reactivestreams.Subscription;
+import reactor.core.Fuseable;
 import reactor.core.publisher.Sinks;
 
 /**
@@ -46,6 +48,35 @@ class ChunkGroupingTest {
         assertThat(signalled).containsExactly(1, 7);
     }
 
+    /**
+     * The review's case: a group of chunks of 12 lines (40-character lines), then 1-character
+     * lines, of which a chunk could hold up to bufferSize/2 = 32. Judged by the group's chunks,
+     * 36 lines queued left room for two more chunks of 12; had the staged chunk taken 32 short
+     * lines, 68 would have been unwritten, beyond bufferSize 64. The staged chunk holds no more
+     * than the group's 12, so the fourth hand-over signals first, and the writer (which here writes
+     * what is queued when signalled, as the real one does inline) makes room.
+     */
+    @Test
+    void shorterLinesAfterAGroupDoNotOverflow() {
+        SignalRecorder writer = new SignalRecorder(true);
+        AtomicLong[] written = new AtomicLong[1];
+        BoundedFifoSink sink = new BoundedFifoSink("/grouping/fifo", WriteOptions.defaults().bufferSize(64),
+                (outcome, linesWritten, staged) -> {
+                    written[0] = linesWritten;
+                    writer.writesQueuedInto(linesWritten);
+                    return writer;
+                });
+        String longLine = "y".repeat(40);
+        for (int i = 1; i <= 37; i++) {
+            assertThat(sink.tryEmitNext(longLine)).as("long line %d", i).isEqualTo(Sinks.EmitResult.OK);
+        }
+        assertThat(writer.signals).as("the first line only: three chunks of 12 left to the flush").isEqualTo(1);
+        for (int i = 1; i <= 40; i++) {
+            assertThat(sink.tryEmitNext("z")).as("short line %d", i).isEqualTo(Sinks.EmitResult.OK);
+        }
+        assertThat(written[0].get()).as("the group written when its fourth chunk signalled").isGreaterThanOrEqualTo(48);
+    }
+
     private static BoundedFifoSink sink(SignalRecorder writer, int bufferSize) {
         return new BoundedFifoSink("/grouping/fifo", WriteOptions.defaults().bufferSize(bufferSize),
                 (outcome, written, staged) -> writer);
@@ -64,10 +95,19 @@ class ChunkGroupingTest {
         return signalled;
     }
 
-    /** A writer that counts "there are lines" and answers whether a deferred flush is pending. */
+    /**
+     * A writer that counts "there are lines" and answers whether a deferred flush is pending; if
+     * given the sink's counter of lines written, a signal also "writes" every chunk queued.
+     */
     private static final class SignalRecorder implements BoundedFifoSink.Writer {
         private final boolean flushPending;
+        private @Nullable AtomicLong linesWritten;
+        private Fuseable.@Nullable QueueSubscription<Object> chunks;
         int signals;
+
+        void writesQueuedInto(AtomicLong counter) {
+            this.linesWritten = counter;
+        }
 
         SignalRecorder(boolean flushPending) {
             this.flushPending = flushPending;
@@ -79,12 +119,22 @@ class ChunkGroupingTest {
         }
 
         @Override
+        @SuppressWarnings("unchecked")
         public void onSubscribe(Subscription s) {
+            chunks = (Fuseable.QueueSubscription<Object>) s;
+            chunks.requestFusion(Fuseable.ANY | Fuseable.THREAD_BARRIER);
         }
 
         @Override
         public void onNext(@Nullable Object unused) {
             signals++;
+            AtomicLong counter = linesWritten;
+            if (counter != null) {
+                Object chunk;
+                while ((chunk = chunks.poll()) != null) {
+                    counter.addAndGet(((LineChunk) chunk).lines);
+                }
+            }
         }
 
         @Override

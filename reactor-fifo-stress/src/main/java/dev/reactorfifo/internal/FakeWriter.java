@@ -15,8 +15,9 @@ import reactor.util.context.Context;
  * contract towards the sink and "writes" a line by noting it in {@link #log()}: it polls the full
  * chunks the sink handed over, and when there are none it takes the staged lines at once (the
  * real writer's "the reader waits" case), writing them after any chunk handed over meanwhile. A
- * take that finds an emit holding the staged lines is not tried again (the real writer tries
- * again from a deferred flush): in these tests such lines reach it with the completion. Like the real one it
+ * take that finds an emit holding the staged lines is not tried again unless a test sets
+ * {@link #retriesBusyTake} (the real writer tries again from a deferred flush): in the other
+ * tests such lines reach it with the completion. Like the real one it
  * is a {@link FifoDrain} (the same counter serialises its drain between the emitting thread's
  * onNext, the completing thread's onComplete and a scheduler's run, and the same cancel), it fuses
  * ASYNC with the sink's queue, drains on the signalling thread once "open", reads

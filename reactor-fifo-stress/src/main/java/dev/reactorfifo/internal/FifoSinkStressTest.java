@@ -402,8 +402,11 @@ public class FifoSinkStressTest {
      * samples per configuration: the flush began after the emit's look, wrote [a b] and found the
      * emit holding "c", and the emit had signalled nobody). That retry, not the order of the look
      * and the hand-over, is what the no-loss rests on: with the look moved before the hand-over,
-     * every outcome stayed acceptable. The policy itself (when a hand-over signals) is checked
-     * one case at a time by the core's {@code ChunkGroupingTest}.
+     * every outcome stayed acceptable, and so would a sink that never looked at the flag here,
+     * since this test's flush always runs. So this test checks the sink against a model of the
+     * writer's flush and retry (the fake's), not the real flush's timing; when a hand-over
+     * signals (no flush pending, a full group, no room) is checked one case at a time by the
+     * core's {@code ChunkGroupingTest}.
      */
     @JCStressTest
     @Outcome(id = "a b c, 0", expect = Expect.ACCEPTABLE, desc = "the emit left [a b] and \"c\" to the flush, which wrote them")
