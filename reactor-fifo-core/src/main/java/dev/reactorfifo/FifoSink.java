@@ -13,8 +13,10 @@ import reactor.core.publisher.Sinks;
  * <p><b>Threads.</b> A line is checked, encoded and staged on the emitting thread, which also
  * writes with non-blocking {@code write(2)}s when no other thread is writing: a lone line or a
  * reply reaches the pipe at once, without waking any other thread. Staged lines are written in
- * chunks of whole lines ({@code PIPE_BUF} bytes with atomic writes), each as soon as it is full,
- * so a burst from one thread becomes few large writes; what is staged when the reader has not
+ * chunks of whole lines ({@code PIPE_BUF} bytes with atomic writes), as soon as they are full,
+ * up to four back to back while a burst goes on (a reader faster than the emitting thread then
+ * wakes once per group, not once per chunk), so a burst from one thread becomes few large
+ * writes; what is staged when the reader has not
  * read what was written before, or while a burst goes on, is written by a deferred flush on the
  * options' scheduler (at the next free moment, and while a burst keeps filling chunks, looking
  * again every millisecond). A full pipe hands the rest to the scheduler once the shared poller
