@@ -212,6 +212,39 @@ class FifoSinkTest extends FifoTestCase {
     }
 
     /**
+     * Bursts of full chunks that stop at any point of a group (a burst's chunks are written in
+     * groups of up to four, and the ones of a group the burst ended are left to the deferred
+     * flush), with the line length changing between and inside bursts (a group's chunks limit
+     * how many shorter lines the next one takes): after each burst, with no completion, every
+     * line reaches the reader.
+     */
+    @Test
+    void burstsThatEndAnywhereInAGroupReachTheReaderWithoutACompletion() throws Exception {
+        java.util.Random random = new java.util.Random(20261201);
+        try (Peer reader = Peer.start(out, "cat", pipe.path().toString())) {
+            FifoSink sink = pipe.sink(WriteOptions.defaults());
+            java.util.List<String> expected = new java.util.ArrayList<>();
+            for (int burst = 0; burst < 40; burst++) {
+                int bytes = 4096 * (1 + random.nextInt(6)) + random.nextInt(4096);
+                int length = 1 + random.nextInt(60);
+                for (int written = 0; written < bytes; ) {
+                    if (random.nextInt(200) == 0) {
+                        length = 1 + random.nextInt(60);
+                    }
+                    String line = burst + ":" + "y".repeat(length);
+                    expected.add(line);
+                    emitRetryingOnOverflow(sink, line);
+                    written += line.length() + 1;
+                }
+                awaitLines(expected);
+            }
+            assertThat(sink.tryEmitComplete()).isEqualTo(EmitResult.OK);
+            sink.done().block(WAIT);
+            assertThat(reader.awaitExit(WAIT)).isZero();
+        }
+    }
+
+    /**
      * Emits from several threads take turns (an overlap answers FAIL_NON_SERIALIZED and is
      * retried), while the writer takes staged lines on whichever thread drains: every line is
      * written once, and each thread's lines keep their order.
