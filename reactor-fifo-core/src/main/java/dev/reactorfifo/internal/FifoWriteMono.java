@@ -696,8 +696,9 @@ public final class FifoWriteMono extends Mono<Void> {
         /**
          * A sink's variant. The chunks it handed over are whole lines that filled up, written at
          * once (while a deferred flush is pending, the sink signals a burst's chunks in groups of
-         * up to four, which that flush writes if the sink stops before the group is full). The lines its emitting thread still stages are taken and written at once when the
-         * reader has read everything before and the sink is not in a burst; else by a deferred
+         * up to four, which that flush writes if the sink stops before the group is full). The
+         * lines its emitting thread still stages are taken and written at once when the reader
+         * has read everything before and the sink is not in a burst; else by a deferred
          * flush, which every line staged meanwhile joins. A burst is a chunk filled since lines
          * were last taken: lines come faster than the pipe is written, and the reader, which has
          * just been given a full chunk, loses nothing by waiting for the next. A deferred flush
