@@ -140,7 +140,7 @@ public final class BoundedFifoSink implements FifoSink {
     private static final int GROUP_CHUNKS = 4;
     /** Chunks handed over since the last one signalled (only the holder of {@code open} uses it). */
     private int chunksUnsignalled;
-    /** While {@code chunksUnsignalled > 0}: the lines of the group's first chunk, the most a chunk then holds. */
+    /** While {@code chunksUnsignalled > 0}: the fewest lines of the group's chunks, the most a chunk then holds. */
     private int groupChunkLines;
 
     @Override
@@ -212,9 +212,10 @@ public final class BoundedFifoSink implements FifoSink {
      * answers; if it refuses, that drain takes the staged lines at once or fails the stream.)
      *
      * <p>And only while two more such chunks fit in {@code bufferSize}, and the chunks staged
-     * meanwhile hold no more lines than this one ({@code groupChunkLines}), so that the emit that
-     * signals leaves room for one more chunk while the group is written: grouping makes no emit
-     * overflow that would not have overflowed without it. Every {@value #GROUP_CHUNKS}th chunk
+     * meanwhile hold no more lines than the fewest of any chunk the group skipped
+     * ({@code groupChunkLines}): after a skip judged by {@code L} lines, at most {@code L} more are
+     * staged before the next hand-over, which leaves room for {@code L} more while the signalled
+     * group is written. So grouping makes no emit overflow that would not have overflowed without it. Every {@value #GROUP_CHUNKS}th chunk
      * signals in any case.
      *
      * @param lines the lines of the chunk just handed over
@@ -222,9 +223,8 @@ public final class BoundedFifoSink implements FifoSink {
     private boolean mayLeaveToPendingFlush(int lines) {
         if (chunksUnsignalled < GROUP_CHUNKS - 1 && accepted - written.get() <= bufferSize - 2L * lines) {
             if (writer.flushPending()) {
-                if (chunksUnsignalled++ == 0) {
-                    groupChunkLines = lines;
-                }
+                // the fewest lines of the group's chunks: each skip judged the room by its own
+                groupChunkLines = chunksUnsignalled++ == 0 ? lines : Math.min(groupChunkLines, lines);
                 return true;
             }
         }

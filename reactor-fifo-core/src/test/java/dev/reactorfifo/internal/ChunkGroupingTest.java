@@ -74,7 +74,40 @@ class ChunkGroupingTest {
         for (int i = 1; i <= 40; i++) {
             assertThat(sink.tryEmitNext("z")).as("short line %d", i).isEqualTo(Sinks.EmitResult.OK);
         }
-        assertThat(written[0].get()).as("the group written when its fourth chunk signalled").isGreaterThanOrEqualTo(48);
+        assertThat(written[0].get()).as("the group and the capped chunk, written when its fourth chunk signalled")
+                .isEqualTo(48);
+    }
+
+    /**
+     * The second review's case: a group whose chunks hold fewer and fewer lines (21 of 23
+     * characters, 14 of 35, 9 of 51, each limited by the 512-byte chunk), then 1-character lines.
+     * The third skip judged the room by its own 9 lines (44 queued, 64 - 18 left); a staged chunk
+     * capped at the first chunk's 21 lines would have overflowed at the 20th short line. Capped at
+     * the group's fewest, 9, the next hand-over signals first.
+     */
+    @Test
+    void aGroupOfFallingLineCountsDoesNotOverflow() {
+        SignalRecorder writer = new SignalRecorder(true);
+        AtomicLong[] written = new AtomicLong[1];
+        BoundedFifoSink sink = new BoundedFifoSink("/grouping/fifo", WriteOptions.defaults().bufferSize(64),
+                (outcome, linesWritten, staged) -> {
+                    written[0] = linesWritten;
+                    writer.writesQueuedInto(linesWritten);
+                    return writer;
+                });
+        int emitted = 0;
+        for (int[] run : new int[][] {{21, 23}, {14, 35}, {10, 51}}) {
+            for (int i = 0; i < run[0]; i++) {
+                assertThat(sink.tryEmitNext("w".repeat(run[1]))).as("line %d", ++emitted).isEqualTo(Sinks.EmitResult.OK);
+            }
+        }
+        assertThat(writer.signals).as("the first line only: three chunks left to the flush").isEqualTo(1);
+        assertThat(written[0].get()).isZero();
+        for (int i = 1; i <= 40; i++) {
+            assertThat(sink.tryEmitNext("z")).as("short line %d", i).isEqualTo(Sinks.EmitResult.OK);
+        }
+        assertThat(written[0].get()).as("the group (21 + 14 + 9 lines) and the capped chunk after it")
+                .isGreaterThanOrEqualTo(21 + 14 + 9 + 9);
     }
 
     private static BoundedFifoSink sink(SignalRecorder writer, int bufferSize) {
