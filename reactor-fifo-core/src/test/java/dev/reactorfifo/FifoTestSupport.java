@@ -69,6 +69,49 @@ public final class FifoTestSupport {
         }
     }
 
+    /**
+     * Runs {@code writing}, which writes into {@code fifo} the way a plain Java writer does (a
+     * blocking {@code open(2)} that waits for a reader, blocking {@code write(2)}s), on a thread of
+     * its own, and fails after {@code timeout} instead of hanging. Neither call can be interrupted,
+     * so a test thread left in one by a reader that failed or stopped reading would outlive its
+     * {@code @Timeout} and hang the build. At the deadline a {@code cat} process reads the FIFO
+     * empty, which lets the writing thread out, and is killed.
+     *
+     * @return what {@code writing} returned
+     * @throws AssertionError if {@code writing} did not finish within {@code timeout}
+     */
+    public static <T> T writeBlocking(Path fifo, Duration timeout, java.util.concurrent.Callable<T> writing)
+            throws Exception {
+        java.util.concurrent.FutureTask<T> task = new java.util.concurrent.FutureTask<>(writing);
+        Thread writer = new Thread(task, "blocking writer of " + fifo.getFileName());
+        writer.setDaemon(true);
+        writer.start();
+        try {
+            return task.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof Exception cause ? cause : e;
+        } catch (java.util.concurrent.TimeoutException e) {
+            printAllStacks("the writing thread of " + fifo + " is stuck after " + timeout);
+            try (Peer release = Peer.sh("exec cat " + shQuote(fifo.toString()) + " > /dev/null")) {
+                writer.join(timeout.toMillis());
+            }
+            throw new AssertionError("the writing thread was stuck in open(2) or write(2) of " + fifo
+                    + " for " + timeout + ": no reader read it");
+        }
+    }
+
+    /** Prints every thread's stack to stdout, for a failure that a stack trace alone would not explain. */
+    public static void printAllStacks(String why) {
+        StringBuilder dump = new StringBuilder("thread dump: ").append(why).append('\n');
+        Thread.getAllStackTraces().forEach((thread, stack) -> {
+            dump.append('"').append(thread.getName()).append("\" ").append(thread.getState()).append('\n');
+            for (StackTraceElement frame : stack) {
+                dump.append("    at ").append(frame).append('\n');
+            }
+        });
+        System.out.print(dump);
+    }
+
     /** @return {@code 'text'} quoted for {@code sh} */
     public static String shQuote(String text) {
         return "'" + text.replace("'", "'\"'\"'") + "'";

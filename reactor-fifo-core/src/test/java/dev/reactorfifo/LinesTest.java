@@ -294,19 +294,32 @@ class LinesTest extends FifoTestCase {
         Disposable reader = pipe.lines(ReadOptions.defaults().follow(true))
                 .publishOn(Schedulers.parallel(), 2)
                 .subscribe(line -> received.incrementAndGet(), failure::set);
-        int writers = 0;
         try {
-            long end = System.nanoTime() + Duration.ofSeconds(3).toNanos();
-            while (System.nanoTime() < end && failure.get() == null) {
-                // a blocking open: returns once the reader's descriptor is there
-                try (java.io.FileOutputStream out = new java.io.FileOutputStream(pipe.path().toFile())) {
-                    out.write(("w" + writers + " a\n").getBytes(UTF_8));
-                    for (int spin = 0; spin < 2000; spin++) {
-                        Thread.onSpinWait();
+            java.util.concurrent.atomic.AtomicInteger opened = new java.util.concurrent.atomic.AtomicInteger();
+            int writers;
+            try {
+                // plain blocking writers, each open returning once the reader's descriptor is there
+                // (always, while the subscription follows): bounded, so that a reader that failed
+                // or stopped reading fails the test instead of leaving a thread in open or write
+                writers = FifoTestSupport.writeBlocking(pipe.path(), Duration.ofSeconds(3).plus(WAIT), () -> {
+                    int n = 0;
+                    long end = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+                    while (System.nanoTime() < end && failure.get() == null) {
+                        try (java.io.FileOutputStream out = new java.io.FileOutputStream(pipe.path().toFile())) {
+                            opened.incrementAndGet();
+                            out.write(("w" + n + " a\n").getBytes(UTF_8));
+                            for (int spin = 0; spin < 2000; spin++) {
+                                Thread.onSpinWait();
+                            }
+                            out.write(("w" + n + " b\n").getBytes(UTF_8));
+                        }
+                        n++;
                     }
-                    out.write(("w" + writers + " b\n").getBytes(UTF_8));
-                }
-                writers++;
+                    return n;
+                });
+            } catch (AssertionError stuck) {
+                throw new AssertionError("after " + opened.get() + " writers and " + received.get()
+                        + " lines, the reader failed with " + failure.get() + " or stopped reading", stuck);
             }
             long expected = 2L * writers;
             long deadline = System.nanoTime() + WAIT.toNanos();
