@@ -168,8 +168,14 @@ class PollerTest {
         assumeTrue(FifoTestSupport.commandExists("python3"), "python3 writes the paced lines");
         // slower than chatty (1 ms), quicker than a chatty pipe's linger (5 ms): such a pipe must
         // arm the poller between lines instead of keeping a worker in its linger (the sampling is
-        // shown to see a held thread by waitingReadersAndWritersHoldNoSchedulerThread's control)
-        assertThat(samplesWithAWorkerInAFifoCall(SHARED_READ)).as("samples with a worker held").isLessThan(10);
+        // shown to see a held thread by waitingReadersAndWritersHoldNoSchedulerThread's control).
+        // A worker kept in its linger shows in nearly every sample (39-40 of 40 with the chatty
+        // threshold raised to 10 ms); one that arms the poller in 1-4 here, and in up to 11 with
+        // two CPU hogs beside the test: a reader that lags finds the next line sooner than 1 ms
+        // after it waits, and lingers for that one gap (CI failed at 10 with < 10)
+        int held = samplesWithAWorkerInAFifoCall(SHARED_READ);
+        System.out.println("a line every 3 ms: a worker in its own poll in " + held + " of 40 samples");
+        assertThat(held).as("samples with a worker held").isLessThan(20);
     }
 
     /**
