@@ -121,7 +121,7 @@ final class BytesScenario {
                     "bytes()");
             report.paragraph("**`bytes()` reading from `cat file > fifo`** (" + bytes / 1_000_000 + " MB)");
             measured.report(report, "reader", "x FileInputStream, paired", ReadScenario.CAT.label(), "bytes() read",
-                    "read(2) per MB", key -> perMb(readsPerMb, key));
+                    List.of(new PairedRounds.Column("read(2) per MB", key -> perMb(readsPerMb, key))));
             double overCat = Stats.median(measured.overReference("bytes"));
             report.verdict("bytes read", "`bytes()` >= 0.9x `cat fifo > /dev/null`, paired", Stats.fmt("%.2fx", overCat),
                     overCat >= 0.9);
@@ -162,7 +162,7 @@ final class BytesScenario {
                     "writeBytes");
             report.paragraph("**`writeBytes` of 64 KiB buffers into `cat fifo > /dev/null`** (" + bytes / 1_000_000 + " MB)");
             measured.report(report, "writer", "x FileOutputStream, paired", WriteScenario.CAT.label(), "writeBytes",
-                    "write(2) per MB", key -> perMb(writesPerMb, key));
+                    List.of(new PairedRounds.Column("write(2) per MB", key -> perMb(writesPerMb, key))));
             double overCat = Stats.median(measured.overReference("writeBytes-atomic"));
             report.verdict("bytes write", "`writeBytes` of 64 KiB buffers (default options) >= 0.9x `cat file > fifo`, paired",
                     Stats.fmt("%.2fx", overCat) + " (atomicWrites=false: "

@@ -65,38 +65,36 @@ final class PairedRounds {
 
     /** The table (reference row first) and the chart bars, each contender relative to the reference. */
     void report(Report report, String firstHeader, String baseHeader, String referenceLabel, String chartGroup) {
-        report(report, firstHeader, baseHeader, referenceLabel, chartGroup, null, null);
+        report(report, firstHeader, baseHeader, referenceLabel, chartGroup, List.of());
     }
 
-    /**
-     * @param extraHeader a last column (null: none), e.g. write(2) calls per MB
-     * @param extraCell its cell for a contender's key, or for null (the reference row)
-     */
+    /** A column after the ratios: its header, and its cell for a contender's key (null: the reference row). */
+    record Column(String header, java.util.function.Function<String, String> cell) {
+    }
+
+    /** @param extra columns after the ratios, e.g. write(2) calls per MB */
     void report(Report report, String firstHeader, String baseHeader, String referenceLabel, String chartGroup,
-            String extraHeader, java.util.function.Function<String, String> extraCell) {
-        Table t = extraHeader == null ? new Table(firstHeader, "MB/s median (min-max)", "x cat, paired", baseHeader)
-                : new Table(firstHeader, "MB/s median (min-max)", "x cat, paired", baseHeader, extraHeader);
+            List<Column> extra) {
+        List<String> headers = new ArrayList<>(List.of(firstHeader, "MB/s median (min-max)", "x cat, paired", baseHeader));
+        extra.forEach(c -> headers.add(c.header()));
+        Table t = new Table(headers.toArray(new String[0]));
         double[] refArr = Stats.toArray(refs);
-        row(t, extraCell, null, referenceLabel, Stats.range(refArr, "%.0f"), "1", Stats.ratio(Stats.toArray(refOverBase)));
+        row(t, extra, null, referenceLabel, Stats.range(refArr, "%.0f"), "1", Stats.ratio(Stats.toArray(refOverBase)));
         double[] refNoise = ReadScenario.ratiosOf(refArr);
         report.chart.add(new Report.ChartBar(chartGroup, "cat (reference)", 1, Stats.min(refNoise), Stats.max(refNoise)));
         for (Row row : rows) {
             double[] rr = Stats.toArray(refRatio.get(row.key()));
-            row(t, extraCell, row.key(), row.label(), Stats.range(Stats.toArray(mbps.get(row.key())), "%.0f"), Stats.ratio(rr),
+            row(t, extra, row.key(), row.label(), Stats.range(Stats.toArray(mbps.get(row.key())), "%.0f"), Stats.ratio(rr),
                     row.key().equals(baseKey) ? "1" : Stats.ratio(Stats.toArray(baseRatio.get(row.key()))));
             report.chart.add(new Report.ChartBar(chartGroup, row.label().replace("`", ""), Stats.median(rr), Stats.min(rr), Stats.max(rr)));
         }
         report.table(t);
     }
 
-    private static void row(Table t, java.util.function.Function<String, String> extraCell, String key, String... cells) {
-        if (extraCell == null) {
-            t.row(cells);
-        } else {
-            String[] all = java.util.Arrays.copyOf(cells, cells.length + 1);
-            all[cells.length] = extraCell.apply(key);
-            t.row(all);
-        }
+    private static void row(Table t, List<Column> extra, String key, String... cells) {
+        List<String> all = new ArrayList<>(List.of(cells));
+        extra.forEach(c -> all.add(c.cell().apply(key)));
+        t.row(all.toArray(new String[0]));
     }
 
     /** MB/s of each measured transfer of {@code key}, in round order. */

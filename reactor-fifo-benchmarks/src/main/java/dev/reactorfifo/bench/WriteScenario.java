@@ -59,7 +59,10 @@ final class WriteScenario {
                 + "one `FileOutputStream.write`: the physical limit of atomic lines, since a larger write into a pipe "
                 + "may interleave with other writers. \"write(2) per MB\" is the writer JVM's `syscw` "
                 + "(`/proc/PID/io`, every thread) counted over each measured transfer, median over the rounds; the "
-                + "`cat` reference is not counted (a shell process that is gone before it could be read).");
+                + "`cat` reference is not counted (a shell process that is gone before it could be read). \"Reader "
+                + "sleeps per MB\" is the `cat` reader's voluntary context switches (GNU `time -f %w`, its `wait4` "
+                + "count), median over the rounds: how often the writer let the reader run dry and wake up again, "
+                + "each a wake-up the writing side pays for.");
         for (int lineBytes : new int[] {100, 20}) {
             runLineSize(ctx, report, lineBytes);
         }
@@ -73,6 +76,8 @@ final class WriteScenario {
         List<Contender> contenders = contenders();
         Map<String, ChildJvm> children = new LinkedHashMap<>();
         Map<String, List<Double>> writesPerMb = new LinkedHashMap<>();
+        Map<String, List<Double>> readerSleepsPerMb = new LinkedHashMap<>();
+        ReaderSleeps sleeps = ReaderSleeps.counter(ctx);
         try {
             for (Contender c : contenders) {
                 children.put(c.key(), ctx.child("write-" + c.key() + "-" + lineBytes, List.of("-Xmx1g"),
@@ -86,12 +91,12 @@ final class WriteScenario {
             }
             PairedRounds measured = PairedRounds.measure(ctx.rounds,
                     contenders.stream().map(c -> new PairedRounds.Row(c.key(), c.label())).toList(), BW.key(), bytes,
-                    () -> transfer(CAT, null, fifo, data, -1),
+                    () -> transfer(CAT, null, fifo, data, -1, sleeps.recordingInto(readerSleepsPerMb, CAT.key(), bytes)),
                     key -> {
                         ChildJvm child = children.get(key);
                         long before = ProcFs.writeSyscalls(child.pid());
                         long ns = transfer(contenders.stream().filter(c -> c.key().equals(key)).findFirst().orElseThrow(),
-                                child, fifo, data, -1);
+                                child, fifo, data, -1, sleeps.recordingInto(readerSleepsPerMb, key, bytes));
                         long calls = ProcFs.writeSyscalls(child.pid()) - before - 1; // less the "ok" answer on stdout
                         writesPerMb.computeIfAbsent(key, k -> new ArrayList<>()).add(calls / (bytes / 1e6));
                         return ns;
@@ -99,8 +104,9 @@ final class WriteScenario {
                     lineBytes + "-B lines");
             report.paragraph("**" + lineBytes + "-byte lines** (" + bytes / 1_000_000 + " MB, " + lines + " lines)");
             measured.report(report, "writer", "x BufferedWriter, paired", CAT.label(), "Write, " + lineBytes + "-B lines",
-                    "write(2) per MB", key -> writesPerMb.containsKey(key)
-                            ? Stats.fmt("%.1f", Stats.median(Stats.toArray(writesPerMb.get(key)))) : "not counted");
+                    List.of(new PairedRounds.Column("write(2) per MB", key -> medianPerMb(writesPerMb, key)),
+                            new PairedRounds.Column("reader sleeps per MB",
+                                    key -> medianPerMb(readerSleepsPerMb, key == null ? CAT.key() : key))));
             String scope = "write " + lineBytes + " B";
             double sink = Stats.median(measured.overBase("sink-atomic"));
             report.verdict(scope, "`FifoSink` (default options, one emitting thread) >= 0.8x `BufferedWriter`",
@@ -119,12 +125,26 @@ final class WriteScenario {
         }
     }
 
+    private static String medianPerMb(Map<String, List<Double>> perMb, String key) {
+        return key != null && perMb.containsKey(key) ? Stats.fmt("%.1f", Stats.median(Stats.toArray(perMb.get(key))))
+                : "not counted";
+    }
+
+    /** @see #transfer(Contender, ChildJvm, Path, Path, long, ReaderSleeps.Recording) */
+    static long transfer(Contender c, ChildJvm child, Path fifo, Path data, long checkBytes) {
+        return transfer(c, child, fifo, data, checkBytes, null);
+    }
+
     /**
      * One transfer into a {@code cat} reader (or {@code wc -c} when {@code checkBytes >= 0}).
+     *
+     * @param sleeps where the {@code cat} reader's sleeps go, or null: not counted
      * @return wall time in ns, from starting the writer to both ends finishing
      */
-    static long transfer(Contender c, ChildJvm child, Path fifo, Path data, long checkBytes) {
-        Process reader = Shell.start((checkBytes >= 0 ? "exec wc -c < " : "exec cat ") + Shell.quote(fifo)
+    static long transfer(Contender c, ChildJvm child, Path fifo, Path data, long checkBytes,
+            ReaderSleeps.Recording sleeps) {
+        String cat = sleeps == null ? "exec cat " : "exec " + sleeps.wrapping("cat") + " ";
+        Process reader = Shell.start((checkBytes >= 0 ? "exec wc -c < " : cat) + Shell.quote(fifo)
                 + (checkBytes >= 0 ? "" : " > /dev/null"));
         // let the reader reach its blocking open() first: the library's non-blocking open sees a reader
         // there at once, instead of backing off while the shell starts (a start-up artefact, not throughput)
@@ -144,6 +164,9 @@ final class WriteScenario {
             child.receiveOk(300_000);
         }
         long elapsed = System.nanoTime() - t0;
+        if (sleeps != null) {
+            sleeps.record();
+        }
         if (checkBytes >= 0 && Long.parseLong(out.trim()) != checkBytes) {
             throw new IllegalStateException(c.key() + " wrote " + out + " bytes, expected " + checkBytes);
         }
