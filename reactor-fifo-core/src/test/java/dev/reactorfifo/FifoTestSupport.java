@@ -89,14 +89,20 @@ public final class FifoTestSupport {
         try {
             return task.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
             throw e.getCause() instanceof Exception cause ? cause : e;
         } catch (java.util.concurrent.TimeoutException e) {
-            printAllStacks("the writing thread of " + fifo + " is stuck after " + timeout);
-            try (Peer release = Peer.sh("exec cat " + shQuote(fifo.toString()) + " > /dev/null")) {
-                writer.join(timeout.toMillis());
-            }
             throw new AssertionError("the writing thread was stuck in open(2) or write(2) of " + fifo
                     + " for " + timeout + ": no reader read it");
+        } finally {
+            if (!task.isDone()) { // timed out, or this thread was interrupted (a test's own timeout)
+                printAllStacks("the writing thread of " + fifo + " is stuck");
+                try (Peer release = Peer.sh("exec cat " + shQuote(fifo.toString()) + " > /dev/null")) {
+                    writer.join(timeout.toMillis());
+                }
+            }
         }
     }
 

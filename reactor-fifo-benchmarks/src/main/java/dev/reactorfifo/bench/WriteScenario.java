@@ -62,7 +62,9 @@ final class WriteScenario {
                 + "`cat` reference is not counted (a shell process that is gone before it could be read). \"Reader "
                 + "sleeps per MB\" is the `cat` reader's voluntary context switches (GNU `time -f %w`, its `wait4` "
                 + "count), median over the rounds: how often the writer let the reader run dry and wake up again, "
-                + "each a wake-up the writing side pays for.");
+                + "each a wake-up the writing side pays for. In the measured rounds the reader is therefore "
+                + "`/usr/bin/time -f %w -o FILE cat fifo > /dev/null`, which adds one fork and exec inside the 30 ms "
+                + "head start.");
         for (int lineBytes : new int[] {100, 20}) {
             runLineSize(ctx, report, lineBytes);
         }
