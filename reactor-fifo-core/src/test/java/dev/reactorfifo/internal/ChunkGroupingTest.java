@@ -49,6 +49,19 @@ class ChunkGroupingTest {
     }
 
     /**
+     * A sink of {@code bufferSize} 64 whose writer writes what is queued whenever it is signalled,
+     * as the real one does inline; {@code written[0]} is the sink's count of written lines.
+     */
+    private static BoundedFifoSink sinkWritingWhenSignalled(SignalRecorder writer, AtomicLong[] written) {
+        return new BoundedFifoSink("/grouping/fifo", WriteOptions.defaults().bufferSize(64),
+                (outcome, linesWritten, staged) -> {
+                    written[0] = linesWritten;
+                    writer.writesQueuedInto(linesWritten);
+                    return writer;
+                });
+    }
+
+    /**
      * The review's case: a group of chunks of 12 lines (40-character lines), then 1-character
      * lines, of which a chunk could hold up to bufferSize/2 = 32. Judged by the group's chunks,
      * 36 lines queued left room for two more chunks of 12; had the staged chunk taken 32 short
@@ -60,12 +73,7 @@ class ChunkGroupingTest {
     void shorterLinesAfterAGroupDoNotOverflow() {
         SignalRecorder writer = new SignalRecorder(true);
         AtomicLong[] written = new AtomicLong[1];
-        BoundedFifoSink sink = new BoundedFifoSink("/grouping/fifo", WriteOptions.defaults().bufferSize(64),
-                (outcome, linesWritten, staged) -> {
-                    written[0] = linesWritten;
-                    writer.writesQueuedInto(linesWritten);
-                    return writer;
-                });
+        BoundedFifoSink sink = sinkWritingWhenSignalled(writer, written);
         String longLine = "y".repeat(40);
         for (int i = 1; i <= 37; i++) {
             assertThat(sink.tryEmitNext(longLine)).as("long line %d", i).isEqualTo(Sinks.EmitResult.OK);
@@ -89,12 +97,7 @@ class ChunkGroupingTest {
     void aGroupOfFallingLineCountsDoesNotOverflow() {
         SignalRecorder writer = new SignalRecorder(true);
         AtomicLong[] written = new AtomicLong[1];
-        BoundedFifoSink sink = new BoundedFifoSink("/grouping/fifo", WriteOptions.defaults().bufferSize(64),
-                (outcome, linesWritten, staged) -> {
-                    written[0] = linesWritten;
-                    writer.writesQueuedInto(linesWritten);
-                    return writer;
-                });
+        BoundedFifoSink sink = sinkWritingWhenSignalled(writer, written);
         int emitted = 0;
         for (int[] run : new int[][] {{21, 23}, {14, 35}, {10, 51}}) {
             for (int i = 0; i < run[0]; i++) {
