@@ -74,8 +74,9 @@ public final class FifoTestSupport {
      * blocking {@code open(2)} that waits for a reader, blocking {@code write(2)}s), on a thread of
      * its own, and fails after {@code timeout} instead of hanging. Neither call can be interrupted,
      * so a test thread left in one by a reader that failed or stopped reading would outlive its
-     * {@code @Timeout} and hang the build. At the deadline a {@code cat} process reads the FIFO
-     * empty, which lets the writing thread out, and is killed.
+     * {@code @Timeout} and hang the build. At the deadline, or when the waiting thread is
+     * interrupted, every stack is printed and a {@code cat} process reads the FIFO empty, which
+     * lets the writing thread out, and is killed.
      *
      * @return what {@code writing} returned
      * @throws AssertionError if {@code writing} did not finish within {@code timeout}
