@@ -64,7 +64,10 @@ final class WriteScenario {
                 + "count), median over the rounds: how often the writer let the reader run dry and wake up again, "
                 + "each a wake-up the writing side pays for. In the measured rounds the reader is therefore "
                 + "`/usr/bin/time -f %w -o FILE cat fifo > /dev/null`, which adds one fork and exec inside the 30 ms "
-                + "head start.");
+                + "head start. \"Writer CPU ns per line\" is the writer JVM's CPU time over the transfer (every thread's "
+                + "`/proc/PID/task/*/schedstat`, user and system), per line, median over the rounds: when a writer, not the "
+                + "reader, sets the pace, this is what separates it from the others, and it moves less with the host's "
+                + "wake-ups than the MB/s do.");
         for (int lineBytes : new int[] {100, 20}) {
             runLineSize(ctx, report, lineBytes);
         }
@@ -79,6 +82,7 @@ final class WriteScenario {
         Map<String, ChildJvm> children = new LinkedHashMap<>();
         Map<String, List<Double>> writesPerMb = new LinkedHashMap<>();
         Map<String, List<Double>> readerSleepsPerMb = new LinkedHashMap<>();
+        Map<String, List<Double>> cpuPerLine = new LinkedHashMap<>();
         ReaderSleeps sleeps = ReaderSleeps.counter(ctx);
         try {
             for (Contender c : contenders) {
@@ -97,18 +101,22 @@ final class WriteScenario {
                     key -> {
                         ChildJvm child = children.get(key);
                         long before = ProcFs.writeSyscalls(child.pid());
+                        long cpuBefore = ProcFs.cpuNanos(child.pid());
                         long ns = transfer(contenders.stream().filter(c -> c.key().equals(key)).findFirst().orElseThrow(),
                                 child, fifo, data, -1, sleeps.recordingInto(readerSleepsPerMb, key, bytes));
                         long calls = ProcFs.writeSyscalls(child.pid()) - before - 1; // less the "ok" answer on stdout
                         writesPerMb.computeIfAbsent(key, k -> new ArrayList<>()).add(calls / (bytes / 1e6));
+                        cpuPerLine.computeIfAbsent(key, k -> new ArrayList<>())
+                                .add((ProcFs.cpuNanos(child.pid()) - cpuBefore) / (double) lines);
                         return ns;
                     },
                     lineBytes + "-B lines");
             report.paragraph("**" + lineBytes + "-byte lines** (" + bytes / 1_000_000 + " MB, " + lines + " lines)");
             measured.report(report, "writer", "x BufferedWriter, paired", CAT.label(), "Write, " + lineBytes + "-B lines",
-                    List.of(new PairedRounds.Column("write(2) per MB", key -> medianPerMb(writesPerMb, key)),
+                    List.of(new PairedRounds.Column("write(2) per MB", key -> medianOf(writesPerMb, key)),
                             new PairedRounds.Column("reader sleeps per MB",
-                                    key -> medianPerMb(readerSleepsPerMb, key == null ? CAT.key() : key))));
+                                    key -> medianOf(readerSleepsPerMb, key == null ? CAT.key() : key)),
+                            new PairedRounds.Column("writer CPU ns per line", key -> medianOf(cpuPerLine, key))));
             String scope = "write " + lineBytes + " B";
             double sink = Stats.median(measured.overBase("sink-atomic"));
             report.verdict(scope, "`FifoSink` (default options, one emitting thread) >= 0.8x `BufferedWriter`",
@@ -127,8 +135,8 @@ final class WriteScenario {
         }
     }
 
-    private static String medianPerMb(Map<String, List<Double>> perMb, String key) {
-        return key != null && perMb.containsKey(key) ? Stats.fmt("%.1f", Stats.median(Stats.toArray(perMb.get(key))))
+    private static String medianOf(Map<String, List<Double>> values, String key) {
+        return key != null && values.containsKey(key) ? Stats.fmt("%.1f", Stats.median(Stats.toArray(values.get(key))))
                 : "not counted";
     }
 
