@@ -30,24 +30,38 @@ final class ProcFs {
      * threads for the whole measurement.)
      */
     static long contextSwitches(long pid) {
-        return sumOverThreads(pid, "status", lines -> lines.stream()
+        return perThread(pid, "status", lines -> lines.stream()
                 .filter(line -> line.startsWith("voluntary_ctxt_switches:") || line.startsWith("nonvoluntary_ctxt_switches:"))
                 .mapToLong(line -> Long.parseLong(line.substring(line.indexOf(':') + 1).trim()))
-                .sum());
+                .sum()).values().stream().mapToLong(Long::longValue).sum();
     }
 
     /**
-     * CPU time of every thread of {@code pid} in ns: the first field of
-     * {@code /proc/PID/task/* /schedstat} (time spent on a CPU), summed. Precise to the
-     * nanosecond, where {@code /proc/PID/stat} counts 10 ms ticks; a thread that exits between two
-     * readings takes its time with it, as in {@link #contextSwitches}.
+     * CPU time of each thread of {@code pid} in ns, by thread id: the first field of
+     * {@code /proc/PID/task/TID/schedstat} (time spent on a CPU, user and system). Precise to the
+     * nanosecond, where {@code /proc/PID/stat} counts 10 ms ticks. Subtract two readings with
+     * {@link #cpuNanosBetween}.
      */
-    static long cpuNanos(long pid) {
-        return sumOverThreads(pid, "schedstat", lines -> Long.parseLong(lines.get(0).substring(0, lines.get(0).indexOf(' '))));
+    static Map<String, Long> cpuNanosByThread(long pid) {
+        return perThread(pid, "schedstat", lines -> Long.parseLong(lines.get(0).substring(0, lines.get(0).indexOf(' '))));
     }
 
-    private static long sumOverThreads(long pid, String file, ToLongFunction<List<String>> valueOfThread) {
+    /**
+     * The CPU time the threads used between two readings of {@link #cpuNanosByThread}: a thread
+     * started in between counts from zero; one that exited in between is left out (its time
+     * after the first reading is lost, and a sum over all threads would lose its whole life).
+     */
+    static long cpuNanosBetween(Map<String, Long> before, Map<String, Long> after) {
         long sum = 0;
+        for (Map.Entry<String, Long> thread : after.entrySet()) {
+            sum += thread.getValue() - before.getOrDefault(thread.getKey(), 0L);
+        }
+        return sum;
+    }
+
+    /** @return by thread id, a value of each thread's {@code /proc/PID/task/TID/FILE}; threads that exit while read are left out */
+    private static Map<String, Long> perThread(long pid, String file, ToLongFunction<List<String>> valueOfThread) {
+        Map<String, Long> values = new HashMap<>();
         try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc", String.valueOf(pid), "task"))) {
             for (Path task : tasks) {
                 List<String> lines;
@@ -56,12 +70,15 @@ final class ProcFs {
                 } catch (IOException threadGone) {
                     continue; // exited while we looked
                 }
-                sum += valueOfThread.applyAsLong(lines);
+                values.put(task.getFileName().toString(), valueOfThread.applyAsLong(lines));
             }
         } catch (IOException e) {
             throw new IllegalStateException("cannot read /proc/" + pid + "/task: " + e, e);
         }
-        return sum;
+        if (values.isEmpty()) {
+            throw new IllegalStateException("no thread of " + pid + " has a readable /proc/" + pid + "/task/*/" + file);
+        }
+        return values;
     }
 
     /**

@@ -64,10 +64,10 @@ final class WriteScenario {
                 + "count), median over the rounds: how often the writer let the reader run dry and wake up again, "
                 + "each a wake-up the writing side pays for. In the measured rounds the reader is therefore "
                 + "`/usr/bin/time -f %w -o FILE cat fifo > /dev/null`, which adds one fork and exec inside the 30 ms "
-                + "head start. \"Writer CPU ns per line\" is the writer JVM's CPU time over the transfer (every thread's "
-                + "`/proc/PID/task/*/schedstat`, user and system), per line, median over the rounds: when a writer, not the "
-                + "reader, sets the pace, this is what separates it from the others, and it moves less with the host's "
-                + "wake-ups than the MB/s do.");
+                + "head start. \"Writer CPU ns per line\" is the CPU time the writer JVM's threads used over the "
+                + "transfer (`/proc/PID/task/*/schedstat`, user and system; a thread that exits during it is left out), "
+                + "per line, median over the rounds: where a writer, not the reader, sets the pace, it is the writer's cost "
+                + "without the wait for the other process.");
         for (int lineBytes : new int[] {100, 20}) {
             runLineSize(ctx, report, lineBytes);
         }
@@ -101,13 +101,13 @@ final class WriteScenario {
                     key -> {
                         ChildJvm child = children.get(key);
                         long before = ProcFs.writeSyscalls(child.pid());
-                        long cpuBefore = ProcFs.cpuNanos(child.pid());
+                        Map<String, Long> cpuBefore = ProcFs.cpuNanosByThread(child.pid());
                         long ns = transfer(contenders.stream().filter(c -> c.key().equals(key)).findFirst().orElseThrow(),
                                 child, fifo, data, -1, sleeps.recordingInto(readerSleepsPerMb, key, bytes));
                         long calls = ProcFs.writeSyscalls(child.pid()) - before - 1; // less the "ok" answer on stdout
                         writesPerMb.computeIfAbsent(key, k -> new ArrayList<>()).add(calls / (bytes / 1e6));
                         cpuPerLine.computeIfAbsent(key, k -> new ArrayList<>())
-                                .add((ProcFs.cpuNanos(child.pid()) - cpuBefore) / (double) lines);
+                                .add(ProcFs.cpuNanosBetween(cpuBefore, ProcFs.cpuNanosByThread(child.pid())) / (double) lines);
                         return ns;
                     },
                     lineBytes + "-B lines");
