@@ -41,7 +41,7 @@ public interface FifoSink extends Disposable {
      *     {@link WriteOptions#delimiter(String) delimiter}, what a reader with that delimiter
      *     would split at
      * @return {@code OK} when accepted, {@code FAIL_OVERFLOW} when {@code bufferSize} accepted
-     *     lines are not written yet,
+     *     lines are not written yet (wait with {@link #whenWritable()}),
      *     {@code FAIL_NON_SERIALIZED} when another thread is emitting at the same moment,
      *     {@code FAIL_TERMINATED} after complete or error (or after the writer failed: see
      *     {@link #done()}), {@code FAIL_CANCELLED} after {@link #dispose()}
@@ -53,9 +53,9 @@ public interface FifoSink extends Disposable {
 
     /**
      * Emits one line, retrying as {@code failureHandler} says, as Reactor's
-     * {@link Sinks.Many#emitNext(Object, Sinks.EmitFailureHandler)} does: a handler that parks
-     * briefly and answers {@code true} for {@code FAIL_OVERFLOW} waits for room in a full queue,
-     * for instance ({@code Sinks.EmitFailureHandler.busyLooping} retries only
+     * {@link Sinks.Many#emitNext(Object, Sinks.EmitFailureHandler)} does: a handler that, on a
+     * thread that may block, waits for {@link #whenWritable()} and answers {@code true} for
+     * {@code FAIL_OVERFLOW} waits for room in a full queue, for instance ({@code Sinks.EmitFailureHandler.busyLooping} retries only
      * {@code FAIL_NON_SERIALIZED}). When the handler gives up on {@code FAIL_OVERFLOW}, the sink ends
      * with an overflow error (see {@link #done()}); on {@code FAIL_TERMINATED} or
      * {@code FAIL_CANCELLED} the line is dropped.
@@ -66,6 +66,30 @@ public interface FifoSink extends Disposable {
      * @throws Sinks.EmissionException when the handler gives up on {@code FAIL_NON_SERIALIZED}
      */
     void emitNext(String line, Sinks.EmitFailureHandler failureHandler);
+
+    /**
+     * Completes once the sink has room again: at once if at most half of
+     * {@link WriteOptions#bufferSize(int) bufferSize} accepted lines are unwritten, else when the
+     * writer has written enough of them (not at the first free place, so that an emitter waiting
+     * after each {@code FAIL_OVERFLOW} sleeps once per half buffer of lines, not once per line).
+     * It also completes, at once or when it happens, once the sink has ended (completed, failed
+     * or disposed): the next {@link #tryEmitNext} then answers how, and {@link #done()} why. It
+     * never fails.
+     *
+     * <p>This is how an emitter waits for room without spinning: after {@code FAIL_OVERFLOW},
+     * {@code sink.whenWritable().block()} on a thread that may block, or
+     * {@code sink.whenWritable().then(Mono.fromRunnable(retry))} on one that may not. It answers for
+     * the lines accepted by emits that returned before the subscription (ask from the emitting
+     * thread, after the refused emit).
+     *
+     * <p><b>Threads.</b> The subscription checks and, if there is no room, registers; completion
+     * is signalled on the thread whose write made room (the options' scheduler, or an emitting
+     * thread that was writing), or on the subscribing thread if there is room already, so keep the
+     * work done on it short, or publish it on a scheduler.
+     *
+     * @return a Mono that completes empty once the sink can take lines again, or has ended
+     */
+    Mono<Void> whenWritable();
 
     /**
      * Ends the stream: queued lines are written, then the descriptor is closed and {@link #done()}

@@ -36,7 +36,7 @@ class FifoSinkTest extends FifoTestCase {
             int accepted = 0;
             for (int i = 0; i < 10_000; i++) {
                 while (sink.tryEmitNext("push " + i) == EmitResult.FAIL_OVERFLOW) {
-                    Thread.onSpinWait(); // a producer that honours backpressure retries
+                    sink.whenWritable().block(WAIT); // a producer that honours backpressure waits for room
                 }
                 accepted++;
             }
@@ -61,6 +61,62 @@ class FifoSinkTest extends FifoTestCase {
             assertThat(reader.awaitExit(WAIT)).isZero();
         }
         assertThat(Files.readString(out)).isEqualTo("a\nb\nc\n");
+    }
+
+    /**
+     * whenWritable() completes at once while at most half of bufferSize lines are unwritten, and
+     * otherwise once the writer has written enough of them; with no reader on the FIFO nothing can
+     * be written, so the wait cannot have completed before the reader comes.
+     */
+    @Test
+    void whenWritableWaitsUntilHalfTheBufferIsWrittenOnceAReaderComes() throws Exception {
+        FifoSink sink = pipe.sink(WriteOptions.defaults().bufferSize(4));
+        try {
+            assertThat(sink.whenWritable().toFuture()).as("an empty sink has room").isDone();
+            assertThat(sink.tryEmitNext("a")).isEqualTo(EmitResult.OK);
+            assertThat(sink.tryEmitNext("b")).isEqualTo(EmitResult.OK);
+            assertThat(sink.whenWritable().toFuture()).as("2 of 4 lines unwritten: room").isDone();
+            assertThat(sink.tryEmitNext("c")).isEqualTo(EmitResult.OK);
+            assertThat(sink.tryEmitNext("d")).isEqualTo(EmitResult.OK);
+            assertThat(sink.tryEmitNext("e")).isEqualTo(EmitResult.FAIL_OVERFLOW);
+            java.util.concurrent.CompletableFuture<Void> room = sink.whenWritable().toFuture();
+            java.util.concurrent.CompletableFuture<Void> joined = sink.whenWritable().toFuture();
+            assertThat(room).as("no reader yet: nothing written, no room").isNotDone();
+            try (Peer reader = Peer.start(out, "cat", pipe.path().toString())) {
+                room.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                joined.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                assertThat(sink.tryEmitNext("e")).isEqualTo(EmitResult.OK);
+                assertThat(sink.tryEmitComplete()).isEqualTo(EmitResult.OK);
+                StepVerifier.create(sink.done()).expectComplete().verify(WAIT);
+                assertThat(reader.awaitExit(WAIT)).isZero();
+            }
+            assertThat(Files.readString(out)).isEqualTo("a\nb\nc\nd\ne\n");
+            assertThat(sink.whenWritable().toFuture()).as("an ended sink answers at once").isDone();
+        } finally {
+            sink.dispose();
+        }
+    }
+
+    /** A wait for room ends with the sink: the next emit then says how it ended. */
+    @Test
+    void whenWritableCompletesWhenTheSinkIsDisposedOrCompleted() throws Exception {
+        FifoSink disposed = pipe.sink(WriteOptions.defaults().bufferSize(1));
+        assertThat(disposed.tryEmitNext("a")).isEqualTo(EmitResult.OK);
+        java.util.concurrent.CompletableFuture<Void> room = disposed.whenWritable().toFuture();
+        assertThat(room).as("no reader: no room").isNotDone();
+        disposed.dispose();
+        room.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        assertThat(disposed.tryEmitNext("b")).isEqualTo(EmitResult.FAIL_CANCELLED);
+
+        FifoSink completed = NamedPipe.createIfAbsent(dir.resolve("completed")).sink(WriteOptions.defaults().bufferSize(1));
+        try {
+            assertThat(completed.tryEmitNext("a")).isEqualTo(EmitResult.OK);
+            assertThat(completed.tryEmitComplete()).isEqualTo(EmitResult.OK);
+            assertThat(completed.whenWritable().toFuture()).as("completed: no more lines, no wait").isDone();
+            assertThat(completed.tryEmitNext("b")).isEqualTo(EmitResult.FAIL_TERMINATED);
+        } finally {
+            completed.dispose();
+        }
     }
 
     @Test
@@ -147,8 +203,11 @@ class FifoSinkTest extends FifoTestCase {
             FifoSink sink = pipe.sink(WriteOptions.defaults().bufferSize(2));
             long deadline = System.nanoTime() + WAIT.toNanos();
             Sinks.EmitFailureHandler waitForRoom = (signal, result) -> {
-                java.util.concurrent.locks.LockSupport.parkNanos(10_000);
-                return result == EmitResult.FAIL_OVERFLOW && System.nanoTime() < deadline;
+                if (result != EmitResult.FAIL_OVERFLOW || System.nanoTime() > deadline) {
+                    return false;
+                }
+                sink.whenWritable().block(WAIT);
+                return true;
             };
             for (int i = 0; i < count; i++) {
                 sink.emitNext("line " + i, waitForRoom);
@@ -288,7 +347,7 @@ class FifoSinkTest extends FifoTestCase {
         }
     }
 
-    /** Retries an emit while the sink holds bufferSize unwritten lines, or another thread emits. */
+    /** Retries an emit while the sink holds bufferSize unwritten lines (waiting for room), or another thread emits. */
     private static void emitRetryingOnOverflow(FifoSink sink, String line) {
         long deadline = System.nanoTime() + WAIT.toNanos();
         for (;;) {
@@ -298,7 +357,11 @@ class FifoSinkTest extends FifoTestCase {
             }
             assertThat(r).isIn(EmitResult.FAIL_OVERFLOW, EmitResult.FAIL_NON_SERIALIZED);
             assertThat(System.nanoTime()).as("the sink took the line in time").isLessThan(deadline);
-            Thread.onSpinWait();
+            if (r == EmitResult.FAIL_OVERFLOW) {
+                sink.whenWritable().block(WAIT);
+            } else {
+                Thread.onSpinWait(); // another thread's emit, over in moments
+            }
         }
     }
 

@@ -39,7 +39,8 @@ final class WriteScenario {
                 new Contender("writeLines-atomic", "`writeLines`, atomicWrites=true (default)"),
                 new Contender("writeLines-batch", "`writeLines`, atomicWrites=false"),
                 new Contender("sink-atomic", "`FifoSink`, atomicWrites=true (default)"),
-                new Contender("sink-batch", "`FifoSink`, atomicWrites=false"));
+                new Contender("sink-batch", "`FifoSink`, atomicWrites=false"),
+                new Contender("sink-atomic-yield", "`FifoSink`, atomicWrites=true, `Thread.yield()` on `FAIL_OVERFLOW`"));
     }
 
     private WriteScenario() {
@@ -54,7 +55,9 @@ final class WriteScenario {
                 + "transfers (the first one checked byte for byte with `wc -c` as the reader), then " + ctx.rounds
                 + " measured ones, each right after a reference run of `cat file > fifo`. `writeLines` gets "
                 + "`Flux.fromIterable(lines)`; the `FifoSink` (default options: at most 1024 unwritten lines) is fed from one emitting "
-                + "thread by a `tryEmitNext` loop that yields on `FAIL_OVERFLOW`. The PIPE_BUF-segment baseline packs "
+                + "thread by a `tryEmitNext` loop that waits with `whenWritable().block()` on `FAIL_OVERFLOW`, as its javadoc "
+                + "advises (the bar's row), and in the last row by one that calls `Thread.yield()` instead: a spin that "
+                + "burns CPU while it waits, shown for what the wait for room costs. The PIPE_BUF-segment baseline packs "
                 + "whole lines (`String.getBytes` + `arraycopy`) into segments of at most 4096 bytes and writes each with "
                 + "one `FileOutputStream.write`: the physical limit of atomic lines, since a larger write into a pipe "
                 + "may interleave with other writers. \"write(2) per MB\" is the writer JVM's `syscw` "
@@ -212,7 +215,11 @@ final class WriteScenario {
                     break;
                 case "sink-atomic":
                 case "sink-batch":
-                    sinkLoop(NamedPipe.of(fifo).sink(WriteOptions.defaults().atomicWrites(key.endsWith("atomic"))), lines);
+                    sinkLoop(NamedPipe.of(fifo).sink(WriteOptions.defaults().atomicWrites(key.endsWith("atomic"))), lines,
+                            sink -> sink.whenWritable().block());
+                    break;
+                case "sink-atomic-yield":
+                    sinkLoop(NamedPipe.of(fifo).sink(), lines, sink -> Thread.yield());
                     break;
                 default:
                     throw new IllegalArgumentException(key);
@@ -263,7 +270,8 @@ final class WriteScenario {
         }
     }
 
-    static void sinkLoop(FifoSink sink, List<String> lines) {
+    /** @param waitForRoom what the emitting thread does on {@code FAIL_OVERFLOW} before it tries again */
+    static void sinkLoop(FifoSink sink, List<String> lines, java.util.function.Consumer<FifoSink> waitForRoom) {
         for (String line : lines) {
             for (;;) {
                 Sinks.EmitResult r = sink.tryEmitNext(line);
@@ -273,7 +281,7 @@ final class WriteScenario {
                 if (r != Sinks.EmitResult.FAIL_OVERFLOW) {
                     throw new IllegalStateException("tryEmitNext: " + r);
                 }
-                Thread.yield();
+                waitForRoom.accept(sink);
             }
         }
         sink.tryEmitComplete();

@@ -65,16 +65,21 @@ public final class BoundedFifoSink implements FifoSink {
     /** Full chunks, in order: offered by the holder of {@code open} (one at a time), polled by the writer. */
     private final Queue<LineChunk> chunks = Queues.<LineChunk>unbounded(8).get();
     private final Sinks.Empty<Void> done = Sinks.empty();
-    private final AtomicLong written = new AtomicLong();
+    private final WrittenLines written = new WrittenLines();
     private final Writer writer;
 
     /** {@link #EMPTY}, the staged {@link LineChunk}, or {@link #BUSY}. */
     private volatile Object open = EMPTY;
+    /** The wait of {@link #whenWritable()} callers for room, or null while nobody waits. */
+    private volatile @Nullable RoomWait roomWait;
     private static final VarHandle OPEN;
+    private static final VarHandle ROOM_WAIT;
 
     static {
         try {
-            OPEN = MethodHandles.lookup().findVarHandle(BoundedFifoSink.class, "open", Object.class);
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            OPEN = lookup.findVarHandle(BoundedFifoSink.class, "open", Object.class);
+            ROOM_WAIT = lookup.findVarHandle(BoundedFifoSink.class, "roomWait", RoomWait.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -283,6 +288,93 @@ public final class BoundedFifoSink implements FifoSink {
         }
     }
 
+    /**
+     * Room means at most half of {@code bufferSize} lines unwritten, not one free place: an emitter
+     * that waits after each {@code FAIL_OVERFLOW} then sleeps once per half buffer of lines, not
+     * once per line when the reader is the slower side.
+     */
+    @Override
+    public Mono<Void> whenWritable() {
+        return Mono.defer(this::roomOrWait);
+    }
+
+    private Mono<Void> roomOrWait() {
+        for (;;) {
+            if (terminated || doneTerminated) {
+                return Mono.empty(); // the next emit says how it ended
+            }
+            OPEN.getAcquire(this); // sees the count of every emit that put the stage back before it
+            long target = accepted - bufferSize / 2;
+            if (written.get() >= target) {
+                return Mono.empty();
+            }
+            RoomWait wait = roomWait;
+            if (wait == null) {
+                wait = new RoomWait(target);
+                if (!ROOM_WAIT.compareAndSet(this, null, wait)) {
+                    continue; // another caller installed one: join it
+                }
+            }
+            // installed, then looked again: the writer counts, then looks for a wait, so one of
+            // the two sees the other (both are volatile accesses) and the wake-up is never lost
+            if (written.get() >= wait.writtenTarget || terminated || doneTerminated) {
+                wake(wait);
+            }
+            return wait.signal.asMono();
+        }
+    }
+
+    /** Completes the wait's callers once, and removes it (a later caller makes a new one). */
+    private void wake(RoomWait wait) {
+        if (ROOM_WAIT.compareAndSet(this, wait, null)) {
+            wait.signal.tryEmitEmpty();
+        }
+    }
+
+    /** The sink ended: every caller of {@code whenWritable} waiting is let go. */
+    private void wakeRoomWait() {
+        RoomWait wait = roomWait;
+        if (wait != null) {
+            wake(wait);
+        }
+    }
+
+    /**
+     * Callers of {@link #whenWritable()} waiting for room: completed when the writer's count of
+     * written lines reaches {@code writtenTarget}, or when the sink ends. A caller that finds a
+     * wait joins it, whatever its target: an earlier target only wakes it sooner, and it asks
+     * again after the next {@code FAIL_OVERFLOW}.
+     */
+    private static final class RoomWait {
+        final long writtenTarget;
+        final Sinks.Empty<Void> signal = Sinks.empty();
+
+        RoomWait(long writtenTarget) {
+            this.writtenTarget = writtenTarget;
+        }
+    }
+
+    /**
+     * The count of lines the writer wrote, which bounds with {@code accepted} the lines the sink
+     * holds, and which lets a {@link #whenWritable()} wait go once it reaches the wait's target.
+     */
+    final class WrittenLines {
+        private final AtomicLong count = new AtomicLong();
+
+        long get() {
+            return count.get();
+        }
+
+        /** On the writer's thread, after the lines reached the pipe: a volatile add, then a look for a wait. */
+        void add(int lines) {
+            long now = count.addAndGet(lines);
+            RoomWait wait = roomWait;
+            if (wait != null && now >= wait.writtenTarget) {
+                wake(wait);
+            }
+        }
+    }
+
     @Override
     public Sinks.EmitResult tryEmitComplete() {
         return terminate(null);
@@ -333,6 +425,7 @@ public final class BoundedFifoSink implements FifoSink {
         writer.cancel();
         // the cancelled writer signals nothing, but done() promises an outcome
         done.tryEmitError(new CancellationException(path + ": the sink was disposed; " + counts()));
+        wakeRoomWait();
     }
 
     @Override
@@ -365,7 +458,7 @@ public final class BoundedFifoSink implements FifoSink {
 
     /** Makes the sink's writer; see the package-private constructor. */
     interface WriterFactory {
-        Writer create(CoreSubscriber<Void> outcome, AtomicLong linesWritten, Staged staged);
+        Writer create(CoreSubscriber<Void> outcome, WrittenLines linesWritten, Staged staged);
     }
 
     /** The writer's side of the lines the emitting thread staged and has not handed over. */
@@ -465,6 +558,7 @@ public final class BoundedFifoSink implements FifoSink {
             // the writer failed (the reader went away, the FIFO could not be opened): refuse more
             // lines with FAIL_TERMINATED, as documented; FAIL_CANCELLED is for dispose()
             terminated = true;
+            wakeRoomWait();
         }
     }
 
@@ -494,12 +588,14 @@ public final class BoundedFifoSink implements FifoSink {
                 reported.addSuppressed(new FifoSinkOutcome(path + ": " + counts));
             }
             done.tryEmitError(reported);
+            wakeRoomWait(); // after done() has the reason, which a woken emitter may look at
         }
 
         @Override
         public void onComplete() {
             doneTerminated = true;
             done.tryEmitEmpty();
+            wakeRoomWait();
         }
 
         @Override

@@ -9,7 +9,6 @@ import java.util.Objects;
 import java.util.Queue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
@@ -101,7 +100,7 @@ public final class FifoWriteMono extends Mono<Void> {
      * it takes the lines the sink still stages through {@code staged}.
      */
     static WriteSubscriber sinkWriter(CoreSubscriber<Void> outcome, String path, WriteOptions options,
-            boolean noFollow, AtomicLong linesWritten, BoundedFifoSink.Staged staged) {
+            boolean noFollow, BoundedFifoSink.WrittenLines linesWritten, BoundedFifoSink.Staged staged) {
         return new WriteSubscriber(outcome, path, options, noFollow, false, linesWritten, staged);
     }
 
@@ -134,7 +133,7 @@ public final class FifoWriteMono extends Mono<Void> {
         private final String elements;
         /** Written after each line of writeLines, in its stage (a sink's chunks hold theirs already). */
         private final byte[] delimiter;
-        private final @Nullable AtomicLong linesWrittenCounter;
+        private final BoundedFifoSink.@Nullable WrittenLines linesWrittenCounter;
         /** A sink's writer: the lines its emitting thread stages, taken when they are to be written. */
         private final BoundedFifoSink.@Nullable Staged staged;
 
@@ -205,7 +204,7 @@ public final class FifoWriteMono extends Mono<Void> {
          * @param staged a sink's staged lines: the upstream sends {@link LineChunk}s, delimited already
          */
         WriteSubscriber(CoreSubscriber<? super Void> actual, String path, WriteOptions options, boolean noFollow,
-                boolean bytes, @Nullable AtomicLong linesWrittenCounter, BoundedFifoSink.@Nullable Staged staged) {
+                boolean bytes, BoundedFifoSink.@Nullable WrittenLines linesWrittenCounter, BoundedFifoSink.@Nullable Staged staged) {
             super(options.scheduler());
             this.actual = actual;
             this.path = path;
@@ -813,9 +812,9 @@ public final class FifoWriteMono extends Mono<Void> {
 
         private void countWritten(int lines) {
             linesWritten += lines;
-            AtomicLong counter = linesWrittenCounter;
+            BoundedFifoSink.WrittenLines counter = linesWrittenCounter;
             if (counter != null) {
-                counter.addAndGet(lines);
+                counter.add(lines);
             }
         }
 

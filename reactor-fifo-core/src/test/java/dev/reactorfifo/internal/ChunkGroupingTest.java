@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.reactorfifo.WriteOptions;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.reactivestreams.Subscription;
@@ -52,7 +51,7 @@ class ChunkGroupingTest {
      * A sink of {@code bufferSize} 64 whose writer writes what is queued whenever it is signalled,
      * as the real one does inline; {@code written[0]} is the sink's count of written lines.
      */
-    private static BoundedFifoSink sinkWritingWhenSignalled(SignalRecorder writer, AtomicLong[] written) {
+    private static BoundedFifoSink sinkWritingWhenSignalled(SignalRecorder writer, BoundedFifoSink.WrittenLines[] written) {
         return new BoundedFifoSink("/grouping/fifo", WriteOptions.defaults().bufferSize(64),
                 (outcome, linesWritten, staged) -> {
                     written[0] = linesWritten;
@@ -72,7 +71,7 @@ class ChunkGroupingTest {
     @Test
     void shorterLinesAfterAGroupDoNotOverflow() {
         SignalRecorder writer = new SignalRecorder(true);
-        AtomicLong[] written = new AtomicLong[1];
+        BoundedFifoSink.WrittenLines[] written = new BoundedFifoSink.WrittenLines[1];
         BoundedFifoSink sink = sinkWritingWhenSignalled(writer, written);
         String longLine = "y".repeat(40);
         for (int i = 1; i <= 37; i++) {
@@ -96,7 +95,7 @@ class ChunkGroupingTest {
     @Test
     void aGroupOfFallingLineCountsDoesNotOverflow() {
         SignalRecorder writer = new SignalRecorder(true);
-        AtomicLong[] written = new AtomicLong[1];
+        BoundedFifoSink.WrittenLines[] written = new BoundedFifoSink.WrittenLines[1];
         BoundedFifoSink sink = sinkWritingWhenSignalled(writer, written);
         int emitted = 0;
         for (int[] run : new int[][] {{21, 23}, {14, 35}, {10, 51}}) {
@@ -137,11 +136,11 @@ class ChunkGroupingTest {
      */
     private static final class SignalRecorder implements BoundedFifoSink.Writer {
         private final boolean flushPending;
-        private @Nullable AtomicLong linesWritten;
+        private BoundedFifoSink.@Nullable WrittenLines linesWritten;
         private Fuseable.@Nullable QueueSubscription<Object> chunks;
         int signals;
 
-        void writesQueuedInto(AtomicLong counter) {
+        void writesQueuedInto(BoundedFifoSink.WrittenLines counter) {
             this.linesWritten = counter;
         }
 
@@ -164,11 +163,11 @@ class ChunkGroupingTest {
         @Override
         public void onNext(@Nullable Object unused) {
             signals++;
-            AtomicLong counter = linesWritten;
+            BoundedFifoSink.WrittenLines counter = linesWritten;
             if (counter != null) {
                 Object chunk;
                 while ((chunk = chunks.poll()) != null) {
-                    counter.addAndGet(((LineChunk) chunk).lines);
+                    counter.add(((LineChunk) chunk).lines);
                 }
             }
         }

@@ -2,7 +2,6 @@ package dev.reactorfifo.internal;
 
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
@@ -34,7 +33,7 @@ final class FakeWriter extends FifoDrain implements BoundedFifoSink.Writer {
 
     private final ManualScheduler scheduler;
     private final CoreSubscriber<? super Void> actual;
-    private final AtomicLong linesWrittenCounter;
+    private final BoundedFifoSink.WrittenLines linesWrittenCounter;
     private final BoundedFifoSink.Staged staged;
     /** Queued chunks and staged lines taken, in order (owned by the WIP holder). */
     private final ChunkSequence order = new ChunkSequence();
@@ -54,7 +53,7 @@ final class FakeWriter extends FifoDrain implements BoundedFifoSink.Writer {
      * @param open whether the FIFO counts as open from the start (signals drain inline at once),
      *     or the first drain opens it, on {@code scheduler}, as the real writer's first drain does
      */
-    FakeWriter(CoreSubscriber<? super Void> actual, AtomicLong linesWrittenCounter, BoundedFifoSink.Staged staged,
+    FakeWriter(CoreSubscriber<? super Void> actual, BoundedFifoSink.WrittenLines linesWrittenCounter, BoundedFifoSink.Staged staged,
             ManualScheduler scheduler, boolean open) {
         super(scheduler);
         this.scheduler = scheduler;
@@ -194,7 +193,7 @@ final class FakeWriter extends FifoDrain implements BoundedFifoSink.Writer {
             for (String line : new String(chunk.bytes, 0, chunk.length, StandardCharsets.UTF_8).split("\n")) {
                 log.append(line).append(' ');
             }
-            linesWrittenCounter.addAndGet(chunk.lines);
+            linesWrittenCounter.add(chunk.lines);
         }
     }
 

@@ -255,6 +255,68 @@ public class FifoSinkStressTest {
     }
 
     /**
+     * A wait for room against the writer's count: "a" fills a sink of {@code bufferSize} 1 before
+     * the actors start (its first drain, which "opens" the FIFO and writes it, is queued on a
+     * scheduler nobody has run). One thread subscribes to {@code whenWritable()}; another runs that
+     * drain, which writes "a" and counts it. Result: what the writer had logged when the wait
+     * completed ({@code NONE} if it never did), and how often it completed.
+     *
+     * <p>The subscriber installs its wait and then looks at the count again; the writer counts and
+     * then looks for a wait. Both are volatile accesses, so at least one side sees the other.
+     * Forbidden: the wait never completing though "a" was written (a lost wake-up); completing
+     * before "a" was written (no room yet); completing twice.
+     *
+     * <p>Run against two broken copies ({@code -m quick -sc false}): with {@code whenWritable}'s
+     * second look at the count (after installing the wait) removed, jcstress reported the
+     * forbidden outcome "NONE, 0" in all 8 configurations (22 to 1,104 samples in each, up to
+     * 0.09 %); with the writer looking for a wait before its add instead of after it, "NONE, 0"
+     * in all 8 as well (3 to 85 samples in each, under 0.01 %).
+     */
+    @JCStressTest
+    @Outcome(id = "a, 1", expect = Expect.ACCEPTABLE, desc = "woken by the writer's count, or saw it when it looked again")
+    @Outcome(id = "NONE, 0", expect = Expect.FORBIDDEN, desc = "a lost wake-up: \"a\" written, the wait never completed")
+    @Outcome(id = "-, .*", expect = Expect.FORBIDDEN, desc = "completed before \"a\" was written")
+    @Outcome(expect = Expect.FORBIDDEN, desc = "any other outcome")
+    @State
+    public static class RoomWaitVsWrittenCount {
+
+        final ManualScheduler scheduler = ManualScheduler.running();
+        FakeWriter writer;
+        final BoundedFifoSink sink = new BoundedFifoSink(PATH, options(1),
+                (outcome, written, staged) -> writer = new FakeWriter(outcome, written, staged, scheduler, false));
+        volatile String logWhenWoken = "NONE";
+        final java.util.concurrent.atomic.AtomicInteger wakes = new java.util.concurrent.atomic.AtomicInteger();
+
+        {
+            if (sink.tryEmitNext("a") != Sinks.EmitResult.OK) {
+                throw new AssertionError("the empty sink refused a line");
+            }
+            if (sink.tryEmitNext("b") != Sinks.EmitResult.FAIL_OVERFLOW) {
+                throw new AssertionError("the full sink took a line");
+            }
+        }
+
+        @Actor
+        public void waiter() {
+            sink.whenWritable().subscribe(null, null, () -> {
+                logWhenWoken = writer.log();
+                wakes.incrementAndGet();
+            });
+        }
+
+        @Actor
+        public void worker() {
+            scheduler.runQueued();
+        }
+
+        @Arbiter
+        public void arbiter(LL_Result r) {
+            r.r1 = logWhenWoken;
+            r.r2 = wakes.get();
+        }
+    }
+
+    /**
      * The hand-over of the staged chunk between an emit and the writer's take: "a" is staged
      * before the actors start (its first-line signal is queued on a scheduler nobody runs, so the
      * writer never drains). One thread emits "b", which joins "a" in the staged chunk; another
