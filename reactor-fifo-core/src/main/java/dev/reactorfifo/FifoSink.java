@@ -72,20 +72,24 @@ public interface FifoSink extends Disposable {
      * {@link WriteOptions#bufferSize(int) bufferSize} accepted lines are unwritten, else when the
      * writer has written enough of them (not at the first free place, so that an emitter waiting
      * after each {@code FAIL_OVERFLOW} sleeps once per half buffer of lines, not once per line).
-     * It also completes, at once or when it happens, once the sink has ended (completed, failed
-     * or disposed): the next {@link #tryEmitNext} then answers how, and {@link #done()} why. It
-     * never fails.
+     * A caller that comes while another already waits joins that wait and may be let go a little
+     * earlier; like any caller, it asks again if its next emit overflows. It also completes, at
+     * once or when it happens, once the sink has ended (completed, failed or disposed): the next
+     * {@link #tryEmitNext} then answers how, and {@link #done()} why. It never fails.
      *
-     * <p>This is how an emitter waits for room without spinning: after {@code FAIL_OVERFLOW},
-     * {@code sink.whenWritable().block()} on a thread that may block, or
-     * {@code sink.whenWritable().then(Mono.fromRunnable(retry))} on one that may not. It answers for
-     * the lines accepted by emits that returned before the subscription (ask from the emitting
-     * thread, after the refused emit).
+     * <p>This is how an emitter waits for room without spinning, retrying the refused line:
+     * {@code while (sink.tryEmitNext(line) == FAIL_OVERFLOW) sink.whenWritable().block();} on a
+     * thread that may block, or {@code sink.whenWritable().then(Mono.fromRunnable(retry))} on one
+     * that may not. It answers for the lines accepted by emits that returned before the
+     * subscription (ask from the emitting thread, after the refused emit).
      *
-     * <p><b>Threads.</b> The subscription checks and, if there is no room, registers; completion
-     * is signalled on the thread whose write made room (the options' scheduler, or an emitting
-     * thread that was writing), or on the subscribing thread if there is room already, so keep the
-     * work done on it short, or publish it on a scheduler.
+     * <p><b>Threads.</b> The subscription checks and, if there is no room, registers. The
+     * completion is signalled on the subscribing thread if there is room already or the sink has
+     * ended; else on the thread whose write made room (the options' scheduler, or another
+     * thread's {@code tryEmitNext}, inside that call), or on the thread that ends the sink
+     * ({@code tryEmitComplete}, {@code tryEmitError}, {@code dispose()}, or the writer's when it
+     * fails). Never block in it, and never wait there for this sink (its writes cannot go on
+     * while that thread waits): move such work elsewhere with {@code publishOn}.
      *
      * @return a Mono that completes empty once the sink can take lines again, or has ended
      */

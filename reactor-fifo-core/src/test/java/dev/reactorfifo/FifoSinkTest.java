@@ -101,17 +101,24 @@ class FifoSinkTest extends FifoTestCase {
     @Test
     void whenWritableCompletesWhenTheSinkIsDisposedOrCompleted() throws Exception {
         FifoSink disposed = pipe.sink(WriteOptions.defaults().bufferSize(1));
-        assertThat(disposed.tryEmitNext("a")).isEqualTo(EmitResult.OK);
-        java.util.concurrent.CompletableFuture<Void> room = disposed.whenWritable().toFuture();
-        assertThat(room).as("no reader: no room").isNotDone();
-        disposed.dispose();
-        room.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
-        assertThat(disposed.tryEmitNext("b")).isEqualTo(EmitResult.FAIL_CANCELLED);
+        try {
+            assertThat(disposed.tryEmitNext("a")).isEqualTo(EmitResult.OK);
+            java.util.concurrent.CompletableFuture<Void> room = disposed.whenWritable().toFuture();
+            assertThat(room).as("no reader: no room").isNotDone();
+            disposed.dispose();
+            room.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            assertThat(disposed.tryEmitNext("b")).isEqualTo(EmitResult.FAIL_CANCELLED);
+        } finally {
+            disposed.dispose();
+        }
 
         FifoSink completed = NamedPipe.createIfAbsent(dir.resolve("completed")).sink(WriteOptions.defaults().bufferSize(1));
         try {
             assertThat(completed.tryEmitNext("a")).isEqualTo(EmitResult.OK);
+            java.util.concurrent.CompletableFuture<Void> room = completed.whenWritable().toFuture();
+            assertThat(room).as("no reader: no room").isNotDone();
             assertThat(completed.tryEmitComplete()).isEqualTo(EmitResult.OK);
+            assertThat(room).as("the completion ends the wait, though nothing could be written").isDone();
             assertThat(completed.whenWritable().toFuture()).as("completed: no more lines, no wait").isDone();
             assertThat(completed.tryEmitNext("b")).isEqualTo(EmitResult.FAIL_TERMINATED);
         } finally {

@@ -74,12 +74,14 @@ public final class BoundedFifoSink implements FifoSink {
     private volatile @Nullable RoomWait roomWait;
     private static final VarHandle OPEN;
     private static final VarHandle ROOM_WAIT;
+    private static final VarHandle ACCEPTED;
 
     static {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
             OPEN = lookup.findVarHandle(BoundedFifoSink.class, "open", Object.class);
             ROOM_WAIT = lookup.findVarHandle(BoundedFifoSink.class, "roomWait", RoomWait.class);
+            ACCEPTED = lookup.findVarHandle(BoundedFifoSink.class, "accepted", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -97,8 +99,8 @@ public final class BoundedFifoSink implements FifoSink {
     /** The array size of the next chunk: that of the last full one, or the smallest after the writer took one. */
     private int nextChunkSize = MIN_CHUNK;
     /**
-     * Lines accepted; read for the counts in messages too (plain: a fence per line is too dear on
-     * the emitting path for a figure in an error message).
+     * Lines accepted; written opaque, read plain by its owner and opaque by others (whenWritable(),
+     * the counts in messages): no fence per line on the emitting path, and never a torn value.
      */
     private long accepted;
 
@@ -188,7 +190,9 @@ public final class BoundedFifoSink implements FifoSink {
                 chunk = new LineChunk(new byte[Math.max(needed, Math.min(nextChunkSize, limit))], chunksQueued);
             }
             chunk.append(bytes, delimiter, needed, limit);
-            accepted++; // only the holder of open writes it
+            // only the holder of open writes it; opaque (a plain move on 64-bit hardware) so that
+            // whenWritable() and the counts in messages, on other threads, never read it torn
+            ACCEPTED.setOpaque(this, accepted + 1);
             return Sinks.EmitResult.OK;
         } finally {
             OPEN.setRelease(this, chunk == null ? EMPTY : chunk); // publishes the chunk and the holder's fields
@@ -304,7 +308,7 @@ public final class BoundedFifoSink implements FifoSink {
                 return Mono.empty(); // the next emit says how it ended
             }
             OPEN.getAcquire(this); // sees the count of every emit that put the stage back before it
-            long target = accepted - bufferSize / 2;
+            long target = (long) ACCEPTED.getOpaque(this) - bufferSize / 2;
             if (written.get() >= target) {
                 return Mono.empty();
             }
@@ -402,6 +406,7 @@ public final class BoundedFifoSink implements FifoSink {
         } finally {
             open = held;
         }
+        wakeRoomWait(); // a wait for room ends with the sink: the next emit answers FAIL_TERMINATED
         if (error == null) {
             writer.onComplete();
         } else {
@@ -435,7 +440,7 @@ public final class BoundedFifoSink implements FifoSink {
 
     private String counts() {
         long w = written.get();
-        long dropped = Math.max(0, accepted - w);
+        long dropped = Math.max(0, (long) ACCEPTED.getOpaque(this) - w);
         return w + " lines were written, " + dropped + " accepted lines were dropped unwritten";
     }
 
@@ -557,8 +562,7 @@ public final class BoundedFifoSink implements FifoSink {
         public void cancel() {
             // the writer failed (the reader went away, the FIFO could not be opened): refuse more
             // lines with FAIL_TERMINATED, as documented; FAIL_CANCELLED is for dispose()
-            terminated = true;
-            wakeRoomWait();
+            terminated = true; // a wait for room ends in Outcome.onError, once done() has the reason
         }
     }
 

@@ -317,6 +317,92 @@ public class FifoSinkStressTest {
     }
 
     /**
+     * A full sink whose writer never runs (its first drain is queued on a scheduler nobody runs),
+     * and a waiter for room that notes how often it was let go: the state of the tests of a wait
+     * for room against the end of the sink, where no line is ever written.
+     */
+    abstract static class FullSinkAndWaiter {
+
+        final ManualScheduler scheduler = ManualScheduler.running();
+        final BoundedFifoSink sink = new BoundedFifoSink(PATH, options(1),
+                (outcome, written, staged) -> new FakeWriter(outcome, written, staged, scheduler, false));
+        final java.util.concurrent.atomic.AtomicInteger wakes = new java.util.concurrent.atomic.AtomicInteger();
+
+        {
+            if (sink.tryEmitNext("a") != Sinks.EmitResult.OK) {
+                throw new AssertionError("the empty sink refused a line");
+            }
+        }
+
+        void awaitRoom() {
+            sink.whenWritable().subscribe(null, null, wakes::incrementAndGet);
+        }
+    }
+
+    /**
+     * A wait for room against {@code tryEmitComplete} with nothing written: the completion sets
+     * {@code terminated} and then looks for a wait; the waiter installs its wait and then looks
+     * at {@code terminated} again. Result: how often the wait was let go.
+     *
+     * <p>Forbidden: 0 (the waiter would wait until a reader came, or forever: the review's case),
+     * 2 (let go twice). Run against a broken copy ({@code -m quick -sc false}): with
+     * {@code terminate}'s look for a wait removed, jcstress reported the forbidden outcome "0"
+     * in all 8 configurations (2 to 10 % of the samples: the waiter installed its wait before the
+     * completion, which nobody else would end).
+     */
+    @JCStressTest
+    @Outcome(id = "1", expect = Expect.ACCEPTABLE, desc = "let go once, by the completion or by its own second look")
+    @Outcome(expect = Expect.FORBIDDEN, desc = "never let go, or twice")
+    @State
+    public static class RoomWaitVsComplete extends FullSinkAndWaiter {
+
+        @Actor
+        public void waiter() {
+            awaitRoom();
+        }
+
+        @Actor
+        public void completer() {
+            if (sink.tryEmitComplete() != Sinks.EmitResult.OK) {
+                throw new AssertionError("the completion was refused");
+            }
+        }
+
+        @Arbiter
+        public void arbiter(org.openjdk.jcstress.infra.results.I_Result r) {
+            r.r1 = wakes.get();
+        }
+    }
+
+    /**
+     * A wait for room against {@code dispose()} with nothing written, as {@link RoomWaitVsComplete}.
+     * Forbidden: 0 or 2. Run against a broken copy ({@code -m quick -sc false}): with
+     * {@code dispose()}'s look for a wait removed, jcstress reported the forbidden outcome "0"
+     * in all 8 configurations (96 to 99 % of the samples).
+     */
+    @JCStressTest
+    @Outcome(id = "1", expect = Expect.ACCEPTABLE, desc = "let go once, by the dispose or by its own second look")
+    @Outcome(expect = Expect.FORBIDDEN, desc = "never let go, or twice")
+    @State
+    public static class RoomWaitVsDispose extends FullSinkAndWaiter {
+
+        @Actor
+        public void waiter() {
+            awaitRoom();
+        }
+
+        @Actor
+        public void disposer() {
+            sink.dispose();
+        }
+
+        @Arbiter
+        public void arbiter(org.openjdk.jcstress.infra.results.I_Result r) {
+            r.r1 = wakes.get();
+        }
+    }
+
+    /**
      * The hand-over of the staged chunk between an emit and the writer's take: "a" is staged
      * before the actors start (its first-line signal is queued on a scheduler nobody runs, so the
      * writer never drains). One thread emits "b", which joins "a" in the staged chunk; another
