@@ -108,6 +108,12 @@ public final class BoundedFifoSink implements FifoSink {
     private volatile boolean cancelled;
     /** The writer ended, with or without an error. */
     private volatile boolean doneTerminated;
+    /**
+     * Waits for room end without room: set once the caller ended the sink (a completion or an
+     * error accepted, or a dispose with done() failed), or once done() has the writer's outcome.
+     * Not on {@code terminated} alone, which a failing writer sets before done() has the reason.
+     */
+    private volatile boolean roomWaitsEnded;
 
     /** @param noFollow refuse a symbolic link at {@code path} (a FIFO that createIfAbsent checked) */
     public BoundedFifoSink(String path, WriteOptions options, boolean noFollow) {
@@ -304,8 +310,8 @@ public final class BoundedFifoSink implements FifoSink {
 
     private Mono<Void> roomOrWait() {
         for (;;) {
-            if (terminated || doneTerminated) {
-                return Mono.empty(); // the next emit says how it ended
+            if (roomWaitsEnded) {
+                return Mono.empty(); // the next emit says how it ended, done() why
             }
             OPEN.getAcquire(this); // sees the count of every emit that put the stage back before it
             long target = (long) ACCEPTED.getOpaque(this) - bufferSize / 2;
@@ -321,7 +327,7 @@ public final class BoundedFifoSink implements FifoSink {
             }
             // installed, then looked again: the writer counts, then looks for a wait, so one of
             // the two sees the other (both are volatile accesses) and the wake-up is never lost
-            if (written.get() >= wait.writtenTarget || terminated || doneTerminated) {
+            if (written.get() >= wait.writtenTarget || roomWaitsEnded) {
                 wake(wait);
             }
             return wait.signal.asMono();
@@ -335,8 +341,13 @@ public final class BoundedFifoSink implements FifoSink {
         }
     }
 
-    /** The sink ended: every caller of {@code whenWritable} waiting is let go. */
-    private void wakeRoomWait() {
+    /**
+     * The sink ended: every caller of {@code whenWritable} waiting is let go, and later ones at
+     * once (the flag is written, then the wait looked for: against a caller's install and second
+     * look, at least one side sees the other).
+     */
+    private void endRoomWaits() {
+        roomWaitsEnded = true;
         RoomWait wait = roomWait;
         if (wait != null) {
             wake(wait);
@@ -406,12 +417,12 @@ public final class BoundedFifoSink implements FifoSink {
         } finally {
             open = held;
         }
-        wakeRoomWait(); // a wait for room ends with the sink: the next emit answers FAIL_TERMINATED
         if (error == null) {
             writer.onComplete();
         } else {
             writer.onError(error);
         }
+        endRoomWaits(); // after the writer was told, which may settle done() right here
         return Sinks.EmitResult.OK;
     }
 
@@ -430,7 +441,7 @@ public final class BoundedFifoSink implements FifoSink {
         writer.cancel();
         // the cancelled writer signals nothing, but done() promises an outcome
         done.tryEmitError(new CancellationException(path + ": the sink was disposed; " + counts()));
-        wakeRoomWait();
+        endRoomWaits();
     }
 
     @Override
@@ -562,7 +573,7 @@ public final class BoundedFifoSink implements FifoSink {
         public void cancel() {
             // the writer failed (the reader went away, the FIFO could not be opened): refuse more
             // lines with FAIL_TERMINATED, as documented; FAIL_CANCELLED is for dispose()
-            terminated = true; // a wait for room ends in Outcome.onError, once done() has the reason
+            terminated = true; // a wait for room ends in Outcome.onError, once done() has the reason (or in dispose())
         }
     }
 
@@ -592,14 +603,14 @@ public final class BoundedFifoSink implements FifoSink {
                 reported.addSuppressed(new FifoSinkOutcome(path + ": " + counts));
             }
             done.tryEmitError(reported);
-            wakeRoomWait(); // after done() has the reason, which a woken emitter may look at
+            endRoomWaits(); // after done() has the reason, which a woken emitter may look at
         }
 
         @Override
         public void onComplete() {
             doneTerminated = true;
             done.tryEmitEmpty();
-            wakeRoomWait();
+            endRoomWaits();
         }
 
         @Override

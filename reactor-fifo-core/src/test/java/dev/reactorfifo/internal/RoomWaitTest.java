@@ -21,13 +21,14 @@ class RoomWaitTest {
 
     private BoundedFifoSink.@Nullable WrittenLines written;
     private @Nullable CoreSubscriber<Void> outcome;
+    private final IdleWriter writer = new IdleWriter();
 
     private BoundedFifoSink fullSink(int bufferSize) {
         BoundedFifoSink sink = new BoundedFifoSink("/room/fifo", WriteOptions.defaults().bufferSize(bufferSize),
                 (outcome, linesWritten, staged) -> {
                     this.outcome = outcome;
                     this.written = linesWritten;
-                    return new IdleWriter();
+                    return writer;
                 });
         for (int i = 0; i < bufferSize; i++) {
             assertThat(sink.tryEmitNext("line " + i)).isEqualTo(Sinks.EmitResult.OK);
@@ -61,6 +62,8 @@ class RoomWaitTest {
         BoundedFifoSink sink = fullSink(8);
         CompletableFuture<Void> first = sink.whenWritable().toFuture();
         CompletableFuture<Void> second = sink.whenWritable().toFuture();
+        assertThat(first).isNotDone();
+        assertThat(second).isNotDone();
         written.add(4);
         assertThat(first).isDone();
         assertThat(second).isDone();
@@ -74,6 +77,7 @@ class RoomWaitTest {
     void aCompletionEndsTheWaitThoughNothingIsWritten() {
         BoundedFifoSink sink = fullSink(4);
         CompletableFuture<Void> room = sink.whenWritable().toFuture();
+        assertThat(room).isNotDone();
         assertThat(sink.tryEmitComplete()).isEqualTo(Sinks.EmitResult.OK);
         assertThat(room).isDone();
         assertThat(sink.tryEmitNext("late")).isEqualTo(Sinks.EmitResult.FAIL_TERMINATED);
@@ -83,6 +87,7 @@ class RoomWaitTest {
     void anErrorEmittedEndsTheWait() {
         BoundedFifoSink sink = fullSink(4);
         CompletableFuture<Void> room = sink.whenWritable().toFuture();
+        assertThat(room).isNotDone();
         assertThat(sink.tryEmitError(new IllegalStateException("stop"))).isEqualTo(Sinks.EmitResult.OK);
         assertThat(room).isDone();
     }
@@ -91,12 +96,17 @@ class RoomWaitTest {
     void disposeEndsTheWait() {
         BoundedFifoSink sink = fullSink(4);
         CompletableFuture<Void> room = sink.whenWritable().toFuture();
+        assertThat(room).isNotDone();
         sink.dispose();
         assertThat(room).isDone();
         assertThat(sink.tryEmitNext("late")).isEqualTo(Sinks.EmitResult.FAIL_CANCELLED);
     }
 
-    /** A writer that fails ends the wait only once done() has the reason, which the woken emitter may ask. */
+    /**
+     * A writer that fails first cancels the sink's chunk source (which refuses further lines), and
+     * reports its error after closing the FIFO: waits end only then, once done() has the reason,
+     * which the woken emitter may ask; one that joins in between is not let go early.
+     */
     @Test
     void aWriterFailureEndsTheWaitAfterDoneHasTheReason() {
         BoundedFifoSink sink = fullSink(4);
@@ -104,8 +114,14 @@ class RoomWaitTest {
         CompletableFuture<Void> doneFuture = sink.done().toFuture();
         sink.whenWritable().subscribe(null, null, () -> doneWhenWoken.set(
                 doneFuture.isCompletedExceptionally() ? "failed" : "not failed yet"));
+        writer.chunks.cancel(); // as the failing writer's drain does first
+        assertThat(sink.tryEmitNext("refused")).isEqualTo(Sinks.EmitResult.FAIL_TERMINATED);
+        CompletableFuture<Void> joined = sink.whenWritable().toFuture();
+        assertThat(joined).as("done() has no outcome yet").isNotDone();
+        assertThat(doneWhenWoken).hasValue("not woken");
         outcome.onError(new IOException("the writer failed"));
         assertThat(doneWhenWoken).hasValue("failed");
+        assertThat(joined).isDone();
     }
 
     /** An emitter woken inside the writer's count may emit again right there. */
@@ -120,6 +136,7 @@ class RoomWaitTest {
 
     /** Takes the signals and writes nothing: lines count as written only when a test says so. */
     private static final class IdleWriter implements BoundedFifoSink.Writer {
+        @Nullable Subscription chunks;
 
         @Override
         public boolean flushPending() {
@@ -128,6 +145,7 @@ class RoomWaitTest {
 
         @Override
         public void onSubscribe(Subscription s) {
+            chunks = s;
         }
 
         @Override
