@@ -417,12 +417,15 @@ public final class BoundedFifoSink implements FifoSink {
         } finally {
             open = held;
         }
-        if (error == null) {
-            writer.onComplete();
-        } else {
-            writer.onError(error);
+        try {
+            if (error == null) {
+                writer.onComplete();
+            } else {
+                writer.onError(error);
+            }
+        } finally {
+            endRoomWaits(); // after the writer was told, which may settle done() right here
         }
-        endRoomWaits(); // after the writer was told, which may settle done() right here
         return Sinks.EmitResult.OK;
     }
 
@@ -439,9 +442,12 @@ public final class BoundedFifoSink implements FifoSink {
         cancelled = true;
         terminated = true;
         writer.cancel();
-        // the cancelled writer signals nothing, but done() promises an outcome
-        done.tryEmitError(new CancellationException(path + ": the sink was disposed; " + counts()));
-        endRoomWaits();
+        try {
+            // the cancelled writer signals nothing, but done() promises an outcome
+            done.tryEmitError(new CancellationException(path + ": the sink was disposed; " + counts()));
+        } finally {
+            endRoomWaits(); // even if a subscriber of done() threw
+        }
     }
 
     @Override
@@ -602,15 +608,21 @@ public final class BoundedFifoSink implements FifoSink {
                 reported = error;
                 reported.addSuppressed(new FifoSinkOutcome(path + ": " + counts));
             }
-            done.tryEmitError(reported);
-            endRoomWaits(); // after done() has the reason, which a woken emitter may look at
+            try {
+                done.tryEmitError(reported);
+            } finally {
+                endRoomWaits(); // after done() has the reason, which a woken emitter may look at
+            }
         }
 
         @Override
         public void onComplete() {
             doneTerminated = true;
-            done.tryEmitEmpty();
-            endRoomWaits();
+            try {
+                done.tryEmitEmpty();
+            } finally {
+                endRoomWaits();
+            }
         }
 
         @Override

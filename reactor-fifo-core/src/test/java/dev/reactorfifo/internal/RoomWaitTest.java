@@ -99,6 +99,7 @@ class RoomWaitTest {
         assertThat(room).isNotDone();
         sink.dispose();
         assertThat(room).isDone();
+        assertThat(sink.whenWritable().toFuture()).as("after the dispose: at once").isDone();
         assertThat(sink.tryEmitNext("late")).isEqualTo(Sinks.EmitResult.FAIL_CANCELLED);
     }
 
@@ -122,6 +123,18 @@ class RoomWaitTest {
         outcome.onError(new IOException("the writer failed"));
         assertThat(doneWhenWoken).hasValue("failed");
         assertThat(joined).isDone();
+        assertThat(sink.whenWritable().toFuture()).as("after the failure: at once").isDone();
+    }
+
+    /** A failing writer whose sink is disposed before it reports (a cancelled writer reports nothing). */
+    @Test
+    void aDisposeAfterTheWritersCancelEndsTheWait() {
+        BoundedFifoSink sink = fullSink(4);
+        writer.chunks.cancel();
+        CompletableFuture<Void> room = sink.whenWritable().toFuture();
+        assertThat(room).isNotDone();
+        sink.dispose();
+        assertThat(room).isDone();
     }
 
     /** An emitter woken inside the writer's count may emit again right there. */
