@@ -5,25 +5,15 @@ import dev.reactorfifo.NamedPipe;
 import dev.reactorfifo.WriteOptions;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
-import org.reactivestreams.tck.PublisherVerification;
-import org.testng.annotations.AfterMethod;
 import reactor.core.publisher.Sinks;
 
 /**
  * The Reactive Streams TCK on {@link FifoSink#whenWritable()}: each publisher is the wait for room
  * of a full sink ({@code bufferSize} 2, two lines accepted) on a real FIFO that a {@code cat}
- * process reads, so it completes once the lines are written, on the sink's writing thread.
- *
- * <p>No element, so {@link #maxElementsFromPublisher()} is 0; the wait never fails (it completes
- * when the sink ends, too), so there is no failed publisher.
+ * process reads, so it completes once the lines are written, on the sink's writing thread. The
+ * wait never fails (it completes when the sink ends, too), so there is no failed publisher.
  */
-public class SinkRoomPublisherTckTest extends PublisherVerification<Void> {
-
-    private final FifoFixtures fifos = new FifoFixtures();
-
-    public SinkRoomPublisherTckTest() {
-        super(TckTimeouts.environment(), TckTimeouts.GC_MILLIS);
-    }
+public class SinkRoomPublisherTckTest extends VoidPublisherTck {
 
     @Override
     public Publisher<Void> createPublisher(long elements) {
@@ -40,21 +30,5 @@ public class SinkRoomPublisherTckTest extends PublisherVerification<Void> {
     @Override
     public @Nullable Publisher<Void> createFailedPublisher() {
         return null;
-    }
-
-    @Override
-    public long maxElementsFromPublisher() {
-        return 0;
-    }
-
-    @AfterMethod(alwaysRun = true)
-    public void releaseFifos() throws InterruptedException {
-        fifos.releaseAll();
-    }
-
-    private static void expectResult(Sinks.EmitResult expected, Sinks.EmitResult result, String what) {
-        if (result != expected) {
-            throw new IllegalStateException("the sink answered " + result + " to " + what + ", not " + expected);
-        }
     }
 }
