@@ -7,8 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
-import org.reactivestreams.Subscription;
-import reactor.core.Fuseable;
 import reactor.core.publisher.Sinks;
 
 /**
@@ -134,10 +132,9 @@ class ChunkGroupingTest {
      * A writer that counts "there are lines" and answers whether a deferred flush is pending; if
      * given the sink's counter of lines written, a signal also "writes" every chunk queued.
      */
-    private static final class SignalRecorder implements BoundedFifoSink.Writer {
+    private static final class SignalRecorder extends SinkWriterStub {
         private final boolean flushPending;
         private BoundedFifoSink.@Nullable WrittenLines linesWritten;
-        private Fuseable.@Nullable QueueSubscription<Object> chunks;
         int signals;
 
         void writesQueuedInto(BoundedFifoSink.WrittenLines counter) {
@@ -154,13 +151,6 @@ class ChunkGroupingTest {
         }
 
         @Override
-        @SuppressWarnings("unchecked")
-        public void onSubscribe(Subscription s) {
-            chunks = (Fuseable.QueueSubscription<Object>) s;
-            chunks.requestFusion(Fuseable.ANY | Fuseable.THREAD_BARRIER);
-        }
-
-        @Override
         public void onNext(@Nullable Object unused) {
             signals++;
             BoundedFifoSink.WrittenLines counter = linesWritten;
@@ -170,22 +160,6 @@ class ChunkGroupingTest {
                     counter.add(((LineChunk) chunk).lines);
                 }
             }
-        }
-
-        @Override
-        public void onError(Throwable t) {
-        }
-
-        @Override
-        public void onComplete() {
-        }
-
-        @Override
-        public void request(long n) {
-        }
-
-        @Override
-        public void cancel() {
         }
     }
 }

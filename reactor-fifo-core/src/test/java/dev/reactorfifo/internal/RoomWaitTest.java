@@ -8,7 +8,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
-import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Sinks;
 
@@ -21,7 +20,8 @@ class RoomWaitTest {
 
     private BoundedFifoSink.@Nullable WrittenLines written;
     private @Nullable CoreSubscriber<Void> outcome;
-    private final IdleWriter writer = new IdleWriter();
+    /** Takes the signals and writes nothing: lines count as written only when a test says so. */
+    private final SinkWriterStub writer = new SinkWriterStub();
 
     private BoundedFifoSink fullSink(int bufferSize) {
         BoundedFifoSink sink = new BoundedFifoSink("/room/fifo", WriteOptions.defaults().bufferSize(bufferSize),
@@ -145,40 +145,5 @@ class RoomWaitTest {
         sink.whenWritable().subscribe(null, null, () -> retried.set(sink.tryEmitNext("retried")));
         written.add(2);
         assertThat(retried).hasValue(Sinks.EmitResult.OK);
-    }
-
-    /** Takes the signals and writes nothing: lines count as written only when a test says so. */
-    private static final class IdleWriter implements BoundedFifoSink.Writer {
-        @Nullable Subscription chunks;
-
-        @Override
-        public boolean flushPending() {
-            return false;
-        }
-
-        @Override
-        public void onSubscribe(Subscription s) {
-            chunks = s;
-        }
-
-        @Override
-        public void onNext(@Nullable Object unused) {
-        }
-
-        @Override
-        public void onError(Throwable t) {
-        }
-
-        @Override
-        public void onComplete() {
-        }
-
-        @Override
-        public void request(long n) {
-        }
-
-        @Override
-        public void cancel() {
-        }
     }
 }
