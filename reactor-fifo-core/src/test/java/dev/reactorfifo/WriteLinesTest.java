@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -160,6 +161,68 @@ class WriteLinesTest extends FifoTestCase {
             assertThat(reader.awaitExit(WAIT)).isZero();
         }
         assertThat(Files.readAllLines(out)).isEqualTo(good);
+    }
+
+    /**
+     * The reader goes away while the lines before an upstream error, or before a refused line,
+     * are still waiting for room: that error is still the one signalled, with the broken pipe
+     * suppressed in it (it was lost, replaced by the BrokenPipeException).
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"an upstream error", "a refused line"})
+    void anErrorBehindAFullPipeIsNotLostWhenTheReaderGoesAway(String kind) throws Exception {
+        // 80 KB: more than the pipe takes, and few enough that the writer asks for them all (and
+        // so for what follows them) before the pipe is full
+        List<String> lines = IntStream.range(0, 800).mapToObj(i -> String.format("%099d", i)).collect(Collectors.toList());
+        Sinks.Empty<Void> errorReached = Sinks.empty();
+        Flux<String> ending = kind.equals("a refused line")
+                ? Flux.just("bad\nline").doOnComplete(errorReached::tryEmitEmpty)
+                : Flux.<String>error(new IllegalStateException("the upstream failed")).doOnError(e -> errorReached.tryEmitEmpty());
+        Class<? extends Exception> expected = kind.equals("a refused line") ? IllegalArgumentException.class : IllegalStateException.class;
+        try (Peer stalled = Peer.sh("exec 3< " + fifo + "; exec sleep 60")) {
+            StepVerifier verifier = StepVerifier.create(pipe.writeLines(Flux.concat(Flux.fromIterable(lines), ending).hide()))
+                    .expectErrorSatisfies(e -> {
+                        assertThat(e).isInstanceOf(expected);
+                        assertThat(e.getSuppressed()).as("the later failure, suppressed")
+                                .anySatisfy(s -> assertThat(s).isInstanceOf(BrokenPipeException.class)
+                                        .hasMessageContaining(pipe.path() + ": the reader went away"));
+                    })
+                    .verifyLater();
+            // the error (or the refused line) has reached the writer, and the lines before it
+            // wait for room in the full pipe
+            StepVerifier.create(errorReached.asMono()).expectComplete().verify(WAIT);
+            LinesTest.awaitCondition(() -> FifoTestSupport.waitersOn(pipe.path()).stream().anyMatch(w -> w.contains(", armed")),
+                    "the writer waits for room in the full pipe");
+            FifoTestSupport.killTree(stalled);
+            verifier.verify(WAIT);
+        }
+    }
+
+    /**
+     * Demand for lines is counted in bytes, as for buffers: a reader that reads nothing holds up a
+     * few pipe-fulls of 64 KiB lines, not 512 of them (32 MiB; of 1 MiB lines, half a gigabyte).
+     */
+    @ParameterizedTest(name = "an empty first line: {0}")
+    @ValueSource(booleans = {false, true}) // an empty first line must not unlock a large demand
+    void writeLinesRequestsLinesByTheirSizeNotByTheirNumber(boolean emptyFirst) throws Exception {
+        AtomicLong emitted = new AtomicLong();
+        String line = "x".repeat(64 * 1024);
+        Flux<String> large = Flux.generate(sink -> sink.next(line));
+        Flux<String> upstream = (emptyFirst ? Flux.concat(Flux.just(""), large) : large).doOnNext(l -> emitted.incrementAndGet());
+        try (Peer stalled = Peer.sh("exec 3< " + fifo + "; exec sleep 60")) {
+            Disposable writer = pipe.writeLines(upstream.hide()).subscribe(v -> { }, e -> { });
+            try {
+                // the writer's wait for room is armed: the pipe is full, and every line it asked
+                // for is taken (Flux.generate emits within request), so none is taken until room
+                LinesTest.awaitCondition(() -> FifoTestSupport.waitersOn(pipe.path()).stream().anyMatch(w -> w.contains(", armed")),
+                        "the writer waits for room in the full pipe");
+                // the pipe (64 KiB), the batch (64 KiB), the 256 KiB asked ahead and one in hand
+                assertThat(emitted.get()).as("64 KiB lines taken from the upstream").isLessThanOrEqualTo(emptyFirst ? 9 : 8);
+            } finally {
+                writer.dispose();
+            }
+            LinesTest.awaitCondition(() -> FifoTestSupport.waitersOn(pipe.path()).isEmpty(), "the writer let go");
+        }
     }
 
     @Test

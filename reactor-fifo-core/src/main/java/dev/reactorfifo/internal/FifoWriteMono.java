@@ -32,12 +32,13 @@ import reactor.util.context.Context;
  * poller and ends until the poller reports room. The batch buffer is borrowed from the
  * {@link BufferPool} while lines are staged, and the stage is dropped when the upstream has
  * nothing more, so an idle writer holds neither. A synchronous upstream ({@code Flux.fromIterable}) is fused and pulled on the
- * drain thread; otherwise lines arrive through a queue of at most {@value #PREFETCH} (buffers of
- * {@code writeBytes}: about {@value #BYTES_AHEAD} bytes' worth, whatever their size), requested
- * as the pipe takes them.
+ * drain thread; otherwise elements arrive through a queue, requested as the pipe takes them: at
+ * most {@value #PREFETCH} lines or {@value #MAX_BUFFERS_AHEAD} buffers, and about
+ * {@value #BYTES_AHEAD} bytes' worth, whatever their size.
  */
 public final class FifoWriteMono extends Mono<Void> {
 
+    /** At most this many lines requested ahead, whatever their size (see {@link #BYTES_AHEAD}). */
     static final int PREFETCH = 512;
     /**
      * How long a sink's deferred flush that found a burst still filling chunks waits before it
@@ -54,10 +55,10 @@ public final class FifoWriteMono extends Mono<Void> {
     /** The largest writeLines stage (with atomic writes, PIPE_BUF if that is smaller). */
     private static final int NON_ATOMIC_STAGE = 1 << 14;
     private static final int QUEUE_LINK = 32;
-    private static final int LIMIT = PREFETCH - (PREFETCH >> 2);
     /**
-     * How many bytes of buffers {@code writeBytes} requests ahead: four pipe-fulls. Counted in
-     * bytes, since 512 buffers of 64 KiB would be 32 MiB held for a reader that does not read.
+     * How many bytes of lines or buffers are requested ahead: four pipe-fulls. Counted in bytes,
+     * since 512 buffers of 64 KiB would be 32 MiB held for a reader that does not read, and 512
+     * lines of 1 MiB (the readers' default longest line) half a gigabyte.
      */
     static final int BYTES_AHEAD = 4 * (1 << 16);
     /**
@@ -167,13 +168,12 @@ public final class FifoWriteMono extends Mono<Void> {
         /** A record (a chunk of lines or a buffer) waiting for room in the batch. */
         private @Nullable Object pendingLine;
         private long linesWritten;
-        private int consumed;
-        /** The upstream sends buffers: demand follows their size (see {@link #BYTES_AHEAD}). */
+        /** The upstream sends buffers, written without a delimiter. */
         private final boolean sendsBuffers;
-        /** Buffers requested and not yet taken, the largest size and the number taken so far (writeBytes only). */
+        /** Elements requested and not yet taken, the largest size in bytes and the number taken so far. */
         private long outstanding;
-        private long largestBufferSize;
-        private long buffersTaken;
+        private long largestElementSize;
+        private long elementsTaken;
         /**
          * Lines requested from a non-fused upstream so far; published before each request, so
          * that {@link #onNext} can tell an upstream that sends more than it was asked for.
@@ -197,6 +197,8 @@ public final class FifoWriteMono extends Mono<Void> {
 
         private volatile boolean upstreamDone;
         private @Nullable Throwable upstreamError;
+        /** Owned by the WIP holder: see {@link #withEarlierError}. */
+        private @Nullable Throwable errorBeforeFailure;
 
         /**
          * @param bytes the upstream sends {@code ByteBuffer}s, written without a delimiter
@@ -303,6 +305,12 @@ public final class FifoWriteMono extends Mono<Void> {
 
         @Override
         void cancelUpstream() {
+            // on a failure (the WIP holder's call; a cancel sets cancelled first and signals
+            // nothing): an upstream error that came before it, whose earlier lines were still
+            // being written. Taken before the cancel: an error the cancel itself provokes is not it
+            if (!isCancelled() && errorBeforeFailure == null) {
+                errorBeforeFailure = rejected != null ? rejected : upstreamDone ? upstreamError : null;
+            }
             upstream.cancel();
         }
 
@@ -371,12 +379,11 @@ public final class FifoWriteMono extends Mono<Void> {
                 stageLimit = Math.min(segmentLimit, NON_ATOMIC_STAGE);
                 batch = new LineBatcher(BATCH_CAPACITY, segmentLimit);
                 if (sourceMode != Fuseable.SYNC) {
-                    requestUpstream(sendsBuffers ? 1 : PREFETCH); // a buffer's size is known once it comes
+                    requestUpstream(1); // an element's size is known once it comes
                 }
             }
-            LineBatcher staged = batch;
-            if (!staged.hasBuffer()) {
-                staged.lend(BATCH_BUFFERS.borrowDirect());
+            if (!batch.hasBuffer()) {
+                batch.lend(BATCH_BUFFERS.borrowDirect());
             }
             // a write that had to wait for room is finished before anything else; lines staged
             // for a deferred flush stay staged
@@ -417,7 +424,7 @@ public final class FifoWriteMono extends Mono<Void> {
                     if (bytes == null) {
                         continue; // rejected: the next round finishes
                     }
-                    if (sourceMode != Fuseable.SYNC) {
+                    if (sourceMode != Fuseable.SYNC && staged == null) { // a sink bounds its queue itself
                         replenish(bytes);
                     }
                     if (bytes instanceof byte[]) {
@@ -513,26 +520,28 @@ public final class FifoWriteMono extends Mono<Void> {
             }
         }
 
-        /** Requests more as elements are taken: in batches for lines, by a byte budget for buffers. */
+        /**
+         * Requests more as elements are taken, by a byte budget: the upstream's elements are held
+         * in memory until written, and their number says nothing of their size.
+         *
+         * @param taken a line's encoded bytes, or a buffer
+         */
         private void replenish(Object taken) {
-            if (!sendsBuffers) {
-                if (++consumed == LIMIT) {
-                    consumed = 0;
-                    requestUpstream(LIMIT);
-                }
-                return;
-            }
             outstanding--;
-            buffersTaken++;
-            long size = Math.max(1, taken instanceof ByteBuffer ? ((ByteBuffer) taken).remaining() : 1);
-            largestBufferSize = Math.max(largestBufferSize, size);
-            // by the largest buffer seen, at most MAX_BUFFERS_AHEAD, and ramped up from one: a
-            // small first buffer (a header, an empty one) must not unlock a demand that large
-            // buffers after it would fill
-            long wanted = Math.max(1, Math.min(Math.min(MAX_BUFFERS_AHEAD, buffersTaken), BYTES_AHEAD / largestBufferSize));
+            elementsTaken++;
+            long size = Math.max(1, sizeOf(taken));
+            largestElementSize = Math.max(largestElementSize, size);
+            // by the largest element seen, and ramped up from one: a small first element (a
+            // header, an empty one) must not unlock a demand that large ones after it would fill
+            long most = sendsBuffers ? MAX_BUFFERS_AHEAD : PREFETCH;
+            long wanted = Math.max(1, Math.min(Math.min(most, elementsTaken), BYTES_AHEAD / largestElementSize));
             if (outstanding <= wanted / 2) {
                 requestUpstream((int) (wanted - outstanding));
             }
+        }
+
+        private long sizeOf(Object element) {
+            return element instanceof byte[] ? ((byte[]) element).length + delimiter.length : ((ByteBuffer) element).remaining();
         }
 
         private void requestUpstream(int n) {
@@ -842,7 +851,21 @@ public final class FifoWriteMono extends Mono<Void> {
 
         @Override
         void signalError(Throwable error) {
-            actual.onError(error);
+            actual.onError(withEarlierError(error));
+        }
+
+        /**
+         * A failure while the lines before an upstream error (or a refused line) are still being
+         * written, such as the reader going away: that earlier error is still the one signalled,
+         * with this failure suppressed in it, so the upstream's error is never lost.
+         */
+        private Throwable withEarlierError(Throwable failure) {
+            Throwable earlier = errorBeforeFailure;
+            if (earlier == null || earlier == failure) {
+                return failure;
+            }
+            earlier.addSuppressed(failure);
+            return earlier;
         }
 
         @Override
