@@ -73,6 +73,20 @@ class WriteLinesTest extends FifoTestCase {
         assertThat(Files.readString(out)).isEqualTo("hello\nworld\n");
     }
 
+    /** Past its first second of waiting a writer retries less often, and still notices a reader. */
+    @Test
+    void aWriterThatWaitedLongerThanASecondStillNoticesAReader() throws Exception {
+        StepVerifier verifier = StepVerifier.create(pipe.writeLines(Flux.just("late"), WriteOptions.defaults()))
+                .expectComplete().verifyLater();
+        Thread.sleep(1_500); // the reader comes late: the writer's backoff has grown
+        try (Peer reader = catReader()) {
+            // within its longest pause (200 ms), with room for a slow start of the reader
+            verifier.verify(Duration.ofSeconds(3));
+            assertThat(reader.awaitExit(WAIT)).isZero();
+        }
+        assertThat(Files.readString(out)).isEqualTo("late\n");
+    }
+
     @Test
     void failsAtOnceWithoutAReaderWhenToldNotToWait() {
         StepVerifier.create(pipe.writeLines(Flux.just("x"), WriteOptions.defaults().awaitReader(false)))
