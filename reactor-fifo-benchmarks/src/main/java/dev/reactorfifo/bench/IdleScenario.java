@@ -17,8 +17,8 @@ import reactor.core.publisher.Flux;
 
 /**
  * Scenario 7: what an idle FIFO costs. 10,000 readers ({@code lines()}) whose writers are
- * connected and silent, and 1,000 writers ({@code writeLines} of a {@code Flux.never()}) into
- * FIFOs that have readers. The far ends are held by the native {@link FifoDriver}. The child JVM
+ * connected and silent, 1,000 writers ({@code writeLines} of a {@code Flux.never()}) into
+ * FIFOs that have readers, and the CPU of 1,000 writers waiting for readers that do not come. The far ends are held by the native {@link FifoDriver}. The child JVM
  * (descriptor limit raised) reports heap after two {@code System.gc()} calls (MemoryMXBean),
  * direct memory (the "direct" BufferPoolMXBean) and RSS before subscribing and once every FIFO is
  * open and settled; the difference is what the idle subscriptions hold. The readers then each get
@@ -64,6 +64,13 @@ final class IdleScenario {
         double[] w = measure(ctx, "writers", wdir, writers, t);
         double wPer = (w[0] + w[1]) / writers;
         report.table(t);
+        int waiting = ctx.quick ? 100 : 1_000;
+        report.paragraph("Writers waiting for a reader that has not come: one child JVM subscribes `writeLines(Flux.just(..))` "
+                + "to " + waiting + " FIFOs that nobody opens for reading, waits 3 s (a writer retries its open at a backoff of up "
+                + "to 10 ms for its first second of waiting, then of up to 200 ms), and its CPU time over the next 5 s is "
+                + "read from `/proc/PID/task/*/schedstat`. Then a reader (`head -n 1`) opens one of the FIFOs, timed until "
+                + "it has its line.");
+        report.table(measureWaiting(ctx, waiting));
         report.verdict("idle readers", readers + " connected idle readers add at most " + Stats.fmt("%.1f", limit / (1 << 20))
                         + " MB of heap plus direct memory" + (readers != 10_000 ? " (scaled from 20 MB for 10,000)" : ""),
                 Stats.fmt("%+.1f MB", rBytes / (1 << 20)) + " (" + Stats.fmt("%.2f", rBytes / readers / 1024) + " KiB each); "
@@ -72,6 +79,33 @@ final class IdleScenario {
                 Stats.fmt("%.2f KiB", wPer / 1024) + " per writer; " + (long) w[3] + " of " + writers + " descriptors open",
                 w[3] == writers && wPer <= WRITER_AIM_BYTES);
         report.endVerdicts();
+    }
+
+    private static Table measureWaiting(Context ctx, int n) throws Exception {
+        Table t = new Table("writers waiting for a reader", "CPU of the JVM, % of one core", "a reader that comes then has its line after, ms");
+        Path dir = FifoDriver.fifos(ctx, "idle-waiting-" + n, n);
+        try (ChildJvm jvm = ctx.child("idle-waiting", Path.of(System.getProperty("java.home")), true,
+                List.of("-Xmx1g"), "idle", "waiting", dir.toString(), String.valueOf(n))) {
+            jvm.receiveOk(120_000);
+            jvm.call("subscribe", 120_000);
+            TimeUnit.SECONDS.sleep(3); // past the first second of short backoffs, for every writer
+            long start = System.nanoTime();
+            java.util.Map<String, Long> before = ProcFs.cpuNanosByThread(jvm.pid());
+            TimeUnit.SECONDS.sleep(5);
+            long cpu = ProcFs.cpuNanosBetween(before, ProcFs.cpuNanosByThread(jvm.pid()));
+            double percent = 100.0 * cpu / (System.nanoTime() - start);
+            long r0 = System.nanoTime();
+            Process reader = Shell.start("exec head -n 1 < " + Shell.quote(dir.resolve("f0")));
+            String line = Shell.output(reader);
+            Shell.await(reader, "late reader", 30_000);
+            double pickUpMillis = (System.nanoTime() - r0) / 1e6;
+            if (!line.trim().equals("waited")) {
+                throw new IllegalStateException("the late reader got " + line);
+            }
+            t.row(String.valueOf(n), Stats.fmt("%.1f", percent), Stats.fmt("%.0f", pickUpMillis));
+            System.out.printf("   idle: %d waiting writers done%n", n);
+        }
+        return t;
     }
 
     /** @return {heap delta, direct delta, far ends connected, FIFO fds in the JVM, readers that got a line (or -1)} in bytes */
@@ -116,6 +150,7 @@ final class IdleScenario {
      */
     static void child(String[] args, BufferedReader commands) throws Exception {
         boolean reading = args[0].equals("readers");
+        boolean waiting = args[0].equals("waiting"); // writers of one line, into FIFOs nobody reads
         Path dir = Path.of(args[1]);
         int n = Integer.parseInt(args[2]);
         if (reading) {
@@ -133,7 +168,8 @@ final class IdleScenario {
                     final int index = i;
                     NamedPipe pipe = NamedPipe.of(dir.resolve("f" + i));
                     held.add(reading ? pipe.lines().subscribe(line -> got.set(index, 1), e -> System.err.println("f" + index + ": " + e))
-                            : pipe.writeLines(Flux.never()).subscribe(null, e -> System.err.println("f" + index + ": " + e)));
+                            : pipe.writeLines(waiting ? Flux.just("waited") : Flux.never())
+                                    .subscribe(null, e -> System.err.println("f" + index + ": " + e)));
                 }
                 Child.answer("ok");
             } else if (command.startsWith("sample ")) {
