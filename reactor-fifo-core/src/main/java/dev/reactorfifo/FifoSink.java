@@ -116,8 +116,10 @@ public interface FifoSink extends Disposable {
      * Completes when every accepted line was written and the descriptor closed; fails with the
      * reason otherwise (the FIFO could not be opened, the reader went away, {@link #tryEmitError},
      * or a {@link java.util.concurrent.CancellationException} after {@link #dispose()}).
-     * A failure's message says how many lines were written and how many accepted lines (queued, or in
-     * the batch being written) were dropped unwritten.
+     * A failure says how many lines were written and how many accepted lines (queued, or in the
+     * batch being written) were dropped unwritten: in its message for a broken pipe and after
+     * {@code dispose()}, else in a suppressed exception (the error itself, such as a
+     * {@link java.nio.file.NoSuchFileException} or {@link NoReaderException}, keeps its type).
      * Late subscribers get the same outcome.
      *
      * @return a Mono of the sink's outcome: empty completion once everything accepted was

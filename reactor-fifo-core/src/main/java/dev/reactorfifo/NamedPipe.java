@@ -194,7 +194,10 @@ public final class NamedPipe {
      * @return {@code true} if a FIFO was deleted, {@code false} if nothing was there
      * @throws NotAFifoException if {@code path} is something else (which is left in place)
      * @throws IOException if another I/O error occurs, for example {@link AccessDeniedException}
-     *     if the folder holding the FIFO is not writable
+     *     if the folder holding the FIFO is not writable, or
+     *     {@link java.nio.file.DirectoryNotEmptyException} if the private folder of
+     *     {@link #createTemp()} holds something else, which is left in place with the folder (the
+     *     FIFO is deleted; a later call throws the same until the folder is emptied)
      * @throws UnsupportedOperationException without native POSIX support (Windows)
      */
     public boolean deleteIfExists() throws IOException {

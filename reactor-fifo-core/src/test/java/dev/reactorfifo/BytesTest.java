@@ -177,7 +177,7 @@ class BytesTest extends FifoTestCase {
             StepVerifier.create(pipe.writeBytes(endless.doOnCancel(cancelled::incrementAndGet)))
                     .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(BrokenPipeException.class)
                             .hasMessageContaining(pipe.path() + ": the reader went away")
-                            .hasMessageContaining("buffers were written"))
+                            .hasMessageMatching("(?s).*\\d+ buffers? (was|were) written.*"))
                     .verify(WAIT);
             assertThat(reader.awaitExit(WAIT)).isZero();
         }

@@ -106,8 +106,9 @@ class WriteLinesTest extends FifoTestCase {
                         assertThat(e).isInstanceOf(BrokenPipeException.class)
                                 .hasMessageContaining(pipe.path() + ": the reader went away");
                         assertThat(((BrokenPipeException) e).linesWritten()).isPositive();
-                        assertThat(e.getMessage()).contains(((BrokenPipeException) e).linesWritten()
-                                + " lines were written into the pipe");
+                        long written = ((BrokenPipeException) e).linesWritten();
+                        assertThat(e.getMessage()).contains(written + (written == 1 ? " line was" : " lines were")
+                                + " written into the pipe");
                     })
                     .verify(WAIT);
         }

@@ -458,7 +458,7 @@ public final class BoundedFifoSink implements FifoSink {
     private String counts() {
         long w = written.get();
         long dropped = Math.max(0, (long) ACCEPTED.getOpaque(this) - w);
-        return w + " lines were written, " + dropped + " accepted lines were dropped unwritten";
+        return Errors.wereDone(w, "line") + " written, " + Errors.wereDone(dropped, "accepted line") + " dropped unwritten";
     }
 
     /**

@@ -13,6 +13,11 @@ public final class Errors {
     private Errors() {
     }
 
+    /** For counts in messages: "1 line was", "2 lines were". */
+    static String wereDone(long count, String noun) {
+        return count + " " + noun + (count == 1 ? " was" : "s were");
+    }
+
     /**
      * @param errno a positive errno value
      * @param path the path the failed call was about

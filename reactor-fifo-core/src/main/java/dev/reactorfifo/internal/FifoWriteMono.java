@@ -130,8 +130,8 @@ public final class FifoWriteMono extends Mono<Void> {
         private final WriteOptions options;
         private final LineEncoder encoder;
         private final boolean noFollow;
-        /** What the upstream sends, for messages: "lines" or "buffers". */
-        private final String elements;
+        /** What the upstream sends, for messages: "line" or "buffer". */
+        private final String element;
         /** Written after each line of writeLines, in its stage (a sink's chunks hold theirs already). */
         private final byte[] delimiter;
         private final BoundedFifoSink.@Nullable WrittenLines linesWrittenCounter;
@@ -213,7 +213,7 @@ public final class FifoWriteMono extends Mono<Void> {
             this.options = options;
             this.encoder = new LineEncoder(options.charset(), options.delimiter(), path);
             this.noFollow = noFollow;
-            this.elements = bytes ? "buffers" : "lines";
+            this.element = bytes ? "buffer" : "line";
             this.sendsBuffers = bytes;
             this.delimiter = encoder.delimiterBytes();
             this.linesWrittenCounter = linesWrittenCounter;
@@ -266,7 +266,7 @@ public final class FifoWriteMono extends Mono<Void> {
             if (++received > requestedTotal || !queue.offer(line)) {
                 upstream.cancel();
                 onError(Operators.onOperatorError(Exceptions.failWithOverflow(
-                        "the writer received more " + elements + " than it requested"), actual.currentContext()));
+                        "the writer received more " + element + "s than it requested"), actual.currentContext()));
                 return;
             }
             signal();
@@ -646,7 +646,7 @@ public final class FifoWriteMono extends Mono<Void> {
                     return false;
                 default:
                     fail(new BrokenPipeException(path + ": the reader went away (broken pipe) after "
-                            + linesWritten + " " + elements + " were written into the pipe", linesWritten));
+                            + Errors.wereDone(linesWritten, element) + " written into the pipe", linesWritten));
                     return false;
             }
         }
