@@ -178,11 +178,14 @@ class RejectedExecutionTest extends ReleaseChecked {
         Path fifo = NamedPipe.create(dir.resolve("fifo")).path();
         Scheduler disposed = Schedulers.newSingle("disposed");
         disposed.dispose();
+        // Reactor's "Scheduler unavailable"; its cause names the FIFO
         StepVerifier.create(NamedPipe.of(fifo).lines(ReadOptions.defaults().scheduler(disposed)))
-                .expectError(RejectedExecutionException.class)
+                .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(RejectedExecutionException.class)
+                        .hasStackTraceContaining(fifo + ": the scheduler"))
                 .verify(WAIT);
         StepVerifier.create(NamedPipe.of(fifo).writeLines(Flux.just("x"), WriteOptions.defaults().scheduler(disposed)))
-                .expectError(RejectedExecutionException.class)
+                .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(RejectedExecutionException.class)
+                        .hasStackTraceContaining(fifo + ": the scheduler"))
                 .verify(WAIT);
     }
 }

@@ -68,6 +68,11 @@ abstract class FifoDrain implements Runnable {
 
     abstract Context context();
 
+    /** What the drain reads or writes, for messages: the FIFO's path. */
+    String target() {
+        return "a FIFO";
+    }
+
     /** Hook run on cancellation and failure before resources are released (the writer cancels its upstream). */
     void cancelUpstream() {
     }
@@ -135,7 +140,9 @@ abstract class FifoDrain implements Runnable {
         } catch (RejectedExecutionException e) {
             // the task never runs: take it back, unless a cancel took it first and released everything
             if (TASK.compareAndSet(this, QUEUED, RUNNING)) {
-                failOffThePoller(e);
+                // Reactor reports it as "Scheduler unavailable": the cause says which FIFO
+                failOffThePoller(new RejectedExecutionException(target() + ": the scheduler " + scheduler
+                        + " rejected the task that reads or writes the FIFO", e));
             }
         }
     }

@@ -262,6 +262,11 @@ public final class FifoReadFlux<T> extends Flux<T> {
         }
 
         @Override
+        String target() {
+            return path;
+        }
+
+        @Override
         Context context() {
             return actual.currentContext();
         }

@@ -869,6 +869,11 @@ public final class FifoWriteMono extends Mono<Void> {
         }
 
         @Override
+        String target() {
+            return path;
+        }
+
+        @Override
         Context context() {
             return actual.currentContext();
         }
