@@ -105,7 +105,9 @@ public interface FifoSink extends Disposable {
 
     /**
      * Ends the stream with an error: lines queued before it are still written, then the
-     * descriptor is closed and {@link #done()} fails with {@code error}.
+     * descriptor is closed and {@link #done()} fails with {@code error}; also when the writer
+     * fails meanwhile (the reader goes away before those lines are written): that failure, such
+     * as a {@link BrokenPipeException}, and the counts are then suppressed in {@code error}.
      *
      * @param error the error {@link #done()} fails with
      * @return {@code OK}, or why the error was not accepted

@@ -328,7 +328,10 @@ public final class NamedPipe {
      * has not read what was written before, lines are staged and written together by one deferred
      * flush on the scheduler, so a burst becomes few large writes; a lone line is never held back.
      * Lines are requested only as fast as the pipe accepts them (a slow reader slows the
-     * upstream), and by their size: about 256 KiB of lines ahead, at most 512 lines.
+     * upstream), and by their size: about 256 KiB ahead judged by the longest line so far, at
+     * most 64 lines. An upstream that hands its own queue to the writer ({@code publishOn},
+     * {@code onBackpressureBuffer}) fills it by its own prefetch whatever is requested: give it a
+     * small one ({@code publishOn(scheduler, 4)}) for long lines.
      *
      * <p><b>Completion.</b> The Mono completes after the upstream completed, every line was
      * handed to the pipe and the descriptor closed. Handed to the pipe is not read by anyone.
@@ -342,8 +345,9 @@ public final class NamedPipe {
      * {@link IllegalStateException} for {@code Schedulers.immediate()}), and upstream errors
      * (after the descriptor is closed). An upstream error or a refused line is signalled once the
      * lines before it are written (so it waits for a reader that does not read, as a completion
-     * does); if the reader goes away first, it is still the error signalled, with the
-     * {@link BrokenPipeException} suppressed in it.
+     * does); if the writer fails meanwhile (the reader goes away, the FIFO cannot be opened), it
+     * is still the error signalled, with the writer's failure, such as the
+     * {@link BrokenPipeException}, suppressed in it.
      *
      * @param lines the lines to write, without terminators; none may contain {@code \n} or
      *     {@code \r} (or, with another delimiter, what a reader with that delimiter would split at)
@@ -389,8 +393,8 @@ public final class NamedPipe {
      * {@code awaitReader(false)}), {@link BrokenPipeException} when the reader goes away (the
      * upstream is cancelled; {@link BrokenPipeException#linesWritten()} then counts whole
      * buffers), the path errors of {@link #lines(ReadOptions)}, and upstream errors (after the
-     * descriptor is closed; once the buffers before them are written, and with a broken pipe
-     * suppressed in them, as for {@link #writeLines(Publisher, WriteOptions)}).
+     * descriptor is closed; once the buffers before them are written, and with a later failure
+     * of the writer suppressed in them, as for {@link #writeLines(Publisher, WriteOptions)}).
      *
      * @param buffers the bytes to write, each buffer's remaining bytes in order
      * @param options how to open, batch and schedule the writes (the charset and delimiter do

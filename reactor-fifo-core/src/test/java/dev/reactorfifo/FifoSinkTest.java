@@ -179,6 +179,34 @@ class FifoSinkTest extends FifoTestCase {
     }
 
     /**
+     * The producer's error comes while its lines wait for room in the full pipe, then the reader
+     * goes away: done() still fails with the producer's error, with the broken pipe and the
+     * counts suppressed in it.
+     */
+    @Test
+    void tryEmitErrorBehindAFullPipeStaysTheOutcomeWhenTheReaderGoesAway() throws Exception {
+        FifoSink sink = pipe.sink(WriteOptions.defaults());
+        try (Peer stalled = Peer.sh("exec 3< " + FifoTestSupport.shQuote(pipe.path().toString()) + "; exec sleep 60")) {
+            String line = "x".repeat(99);
+            for (int i = 0; i < 800; i++) { // 80 KB: more than the pipe takes
+                emitRetryingOnOverflow(sink, line);
+            }
+            assertThat(sink.tryEmitError(new IllegalStateException("producer failed"))).isEqualTo(EmitResult.OK);
+            LinesTest.awaitCondition(() -> FifoTestSupport.waitersOn(pipe.path()).stream().anyMatch(w -> w.contains(", armed")),
+                    "the writer waits for room in the full pipe");
+            FifoTestSupport.killTree(stalled);
+            StepVerifier.create(sink.done())
+                    .expectErrorSatisfies(e -> {
+                        assertThat(e).isInstanceOf(IllegalStateException.class).hasMessage("producer failed");
+                        assertThat(e.getSuppressed()).anySatisfy(s -> assertThat(s).isInstanceOf(BrokenPipeException.class));
+                        assertThat(e.getSuppressed()).anySatisfy(s -> assertThat(s)
+                                .hasMessageMatching("(?s).*\\d+ lines? (was|were) written, \\d+ accepted lines? (was|were) dropped unwritten"));
+                    })
+                    .verify(WAIT);
+        }
+    }
+
+    /**
      * A line the sink cannot write (a terminator in it, a character the charset cannot encode) is
      * refused at the emit with IllegalArgumentException, and the sink stays usable: the lines
      * around it are written.

@@ -190,12 +190,15 @@ class WriteLinesTest extends FifoTestCase {
         // so for what follows them) before the pipe is full
         List<String> lines = IntStream.range(0, 800).mapToObj(i -> String.format("%099d", i)).collect(Collectors.toList());
         Sinks.Empty<Void> errorReached = Sinks.empty();
-        Flux<String> ending = kind.equals("a refused line")
-                ? Flux.just("bad\nline").doOnComplete(errorReached::tryEmitEmpty)
-                : Flux.<String>error(new IllegalStateException("the upstream failed")).doOnError(e -> errorReached.tryEmitEmpty());
-        Class<? extends Exception> expected = kind.equals("a refused line") ? IllegalArgumentException.class : IllegalStateException.class;
+        boolean refused = kind.equals("a refused line");
+        Flux<String> upstream = refused
+                // the writer cancels its upstream when it refuses a line
+                ? Flux.concat(Flux.fromIterable(lines), Flux.just("bad\nline")).doOnCancel(errorReached::tryEmitEmpty)
+                : Flux.concat(Flux.fromIterable(lines), Flux.error(new IllegalStateException("the upstream failed")))
+                        .doOnError(e -> errorReached.tryEmitEmpty());
+        Class<? extends Exception> expected = refused ? IllegalArgumentException.class : IllegalStateException.class;
         try (Peer stalled = Peer.sh("exec 3< " + fifo + "; exec sleep 60")) {
-            StepVerifier verifier = StepVerifier.create(pipe.writeLines(Flux.concat(Flux.fromIterable(lines), ending).hide()))
+            StepVerifier verifier = StepVerifier.create(pipe.writeLines(upstream.hide()))
                     .expectErrorSatisfies(e -> {
                         assertThat(e).isInstanceOf(expected);
                         assertThat(e.getSuppressed()).as("the later failure, suppressed")
@@ -203,9 +206,9 @@ class WriteLinesTest extends FifoTestCase {
                                         .hasMessageContaining(pipe.path() + ": the reader went away"));
                     })
                     .verifyLater();
-            // the error (or the refused line) has reached the writer, and the lines before it
-            // wait for room in the full pipe
-            StepVerifier.create(errorReached.asMono()).expectComplete().verify(WAIT);
+            // the error has reached the writer (or it refused the line), and the lines before it
+            // wait for room in the full pipe (the 64 KiB a pipe holds by default, and the batch)
+            StepVerifier.create(errorReached.asMono()).as("the error reached the writer").expectComplete().verify(WAIT);
             LinesTest.awaitCondition(() -> FifoTestSupport.waitersOn(pipe.path()).stream().anyMatch(w -> w.contains(", armed")),
                     "the writer waits for room in the full pipe");
             FifoTestSupport.killTree(stalled);
@@ -233,6 +236,30 @@ class WriteLinesTest extends FifoTestCase {
                         "the writer waits for room in the full pipe");
                 // the pipe (64 KiB), the batch (64 KiB), the 256 KiB asked ahead and one in hand
                 assertThat(emitted.get()).as("64 KiB lines taken from the upstream").isLessThanOrEqualTo(emptyFirst ? 9 : 8);
+            } finally {
+                writer.dispose();
+            }
+            LinesTest.awaitCondition(() -> FifoTestSupport.waitersOn(pipe.path()).isEmpty(), "the writer let go");
+        }
+    }
+
+    /**
+     * Demand cannot be taken back: after many short lines, up to the 64 lines asked for ahead may
+     * come long. No more than those: 512 short lines then 64 KiB ones.
+     */
+    @Test
+    void longLinesAfterShortOnesAreHeldUpToTheLinesAskedForAhead() throws Exception {
+        AtomicLong longOnes = new AtomicLong();
+        String line = "x".repeat(64 * 1024);
+        Flux<String> upstream = Flux.concat(Flux.range(0, 512).map(i -> "short " + i),
+                Flux.<String>generate(sink -> sink.next(line)).doOnNext(l -> longOnes.incrementAndGet()));
+        try (Peer stalled = Peer.sh("exec 3< " + fifo + "; exec sleep 60")) {
+            Disposable writer = pipe.writeLines(upstream.hide()).subscribe(v -> { }, e -> { });
+            try {
+                LinesTest.awaitCondition(() -> FifoTestSupport.waitersOn(pipe.path()).stream().anyMatch(w -> w.contains(", armed")),
+                        "the writer waits for room in the full pipe");
+                // the 64 asked for while the lines were short, then the pipe and the batch
+                assertThat(longOnes.get()).as("64 KiB lines taken from the upstream").isBetween(1L, 64L + 4);
             } finally {
                 writer.dispose();
             }
