@@ -605,8 +605,8 @@ public final class BoundedFifoSink implements FifoSink {
                 reported = new BrokenPipeException(path + ": the reader went away (broken pipe); " + counts, w);
                 reported.initCause(error);
             } else {
-                reported = error;
-                reported.addSuppressed(new FifoSinkOutcome(path + ": " + counts));
+                // Reactor's helper copies its shared singletons instead of changing them
+                reported = reactor.core.Exceptions.addSuppressed(error, new FifoSinkOutcome(path + ": " + counts));
             }
             try {
                 done.tryEmitError(reported);

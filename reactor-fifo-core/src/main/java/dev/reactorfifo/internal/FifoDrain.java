@@ -140,9 +140,12 @@ abstract class FifoDrain implements Runnable {
         } catch (RejectedExecutionException e) {
             // the task never runs: take it back, unless a cancel took it first and released everything
             if (TASK.compareAndSet(this, QUEUED, RUNNING)) {
-                // Reactor reports it as "Scheduler unavailable": the cause says which FIFO
-                failOffThePoller(new RejectedExecutionException(target() + ": the scheduler " + scheduler
-                        + " rejected the task that reads or writes the FIFO", e));
+                // Reactor passes its own kind of rejection through as it is (another it would
+                // report as "Scheduler unavailable"): this one names the FIFO and keeps the reason
+                RejectedExecutionException named = Exceptions.failWithRejected(target() + ": the scheduler " + scheduler
+                        + " rejected the task that reads or writes the FIFO: " + e.getMessage());
+                named.initCause(e);
+                failOffThePoller(named);
             }
         }
     }

@@ -57,7 +57,7 @@ final class FifoWriteEnd implements AutoCloseable {
         private final boolean awaitReader;
         private final boolean noFollow;
         private int backoff = 1;
-        /** When the first try found no reader (System.nanoTime), if one did. */
+        /** When the first pause for a reader began (System.nanoTime), if one did. */
         private long refusedSince;
         private boolean refused;
         private boolean checked;
@@ -121,7 +121,7 @@ final class FifoWriteEnd implements AutoCloseable {
                     ? MAX_BACKOFF_MILLIS : MAX_PATIENT_BACKOFF_MILLIS;
         }
 
-        /** @return after {@link #tryOpen()} returned null: whether it was cancelled (else pending) */
+        /** @return after {@link #tryOpen} returned null: whether it was cancelled (else pending) */
         boolean cancelled() {
             return lastPause == Waiter.CANCELLED;
         }

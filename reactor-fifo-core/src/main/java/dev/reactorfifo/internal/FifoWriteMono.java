@@ -202,7 +202,7 @@ public final class FifoWriteMono extends Mono<Void> {
 
         private volatile boolean upstreamDone;
         private @Nullable Throwable upstreamError;
-        /** Owned by the WIP holder: see {@link #withEarlierError}. */
+        /** Owned by the WIP holder: see {@link #signalError}. */
         private @Nullable Throwable errorBeforeFailure;
 
         /**
@@ -855,26 +855,25 @@ public final class FifoWriteMono extends Mono<Void> {
         }
 
         @Override
-        void signalError(Throwable error) {
-            actual.onError(withEarlierError(error));
-        }
-
         /**
          * A failure while the lines before an upstream error (or a refused line) are still being
          * written, such as the reader going away: that earlier error is still the one signalled,
          * with this failure suppressed in it, so the upstream's error is never lost.
          */
-        private Throwable withEarlierError(Throwable failure) {
+        void signalError(Throwable error) {
             Throwable earlier = errorBeforeFailure;
-            if (earlier == null || earlier == failure) {
-                return failure;
+            if (earlier == null || earlier == error) {
+                actual.onError(error);
+                return;
             }
             // Reactor's helper copies its shared singletons instead of changing them
-            Throwable signalled = Exceptions.addSuppressed(earlier, failure);
-            if (!java.util.Arrays.asList(signalled.getSuppressed()).contains(failure)) {
-                Operators.onErrorDropped(failure, context()); // an exception that takes no suppressed one
+            Throwable signalled = Exceptions.addSuppressed(earlier, error);
+            actual.onError(signalled);
+            if (!java.util.Arrays.asList(signalled.getSuppressed()).contains(error)) {
+                // an exception that takes no suppressed one; after the signal, so that a hook
+                // that throws cannot cost the subscriber its outcome
+                Operators.onErrorDropped(error, context());
             }
-            return signalled;
         }
 
         @Override
