@@ -184,23 +184,31 @@ class WriteLinesTest extends FifoTestCase {
      * suppressed in it (it was lost, replaced by the BrokenPipeException).
      */
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"an upstream error", "a refused line"})
+    @ValueSource(strings = {"an upstream error", "a refused line", "an upstream error that takes no suppressed one"})
     void anErrorBehindAFullPipeIsNotLostWhenTheReaderGoesAway(String kind) throws Exception {
         // 80 KB: more than the pipe takes, and few enough that the writer asks for them all (and
         // so for what follows them) before the pipe is full
         List<String> lines = IntStream.range(0, 800).mapToObj(i -> String.format("%099d", i)).collect(Collectors.toList());
         Sinks.Empty<Void> errorReached = Sinks.empty();
         boolean refused = kind.equals("a refused line");
+        boolean takesNone = kind.endsWith("takes no suppressed one");
+        RuntimeException upstreamError = takesNone ? new UnsuppressibleFailure("the upstream failed")
+                : new IllegalStateException("the upstream failed");
         Flux<String> upstream = refused
                 // the writer cancels its upstream when it refuses a line
                 ? Flux.concat(Flux.fromIterable(lines), Flux.just("bad\nline")).doOnCancel(errorReached::tryEmitEmpty)
-                : Flux.concat(Flux.fromIterable(lines), Flux.error(new IllegalStateException("the upstream failed")))
-                        .doOnError(e -> errorReached.tryEmitEmpty());
-        Class<? extends Exception> expected = refused ? IllegalArgumentException.class : IllegalStateException.class;
+                : Flux.concat(Flux.fromIterable(lines), Flux.<String>error(upstreamError)).doOnError(e -> errorReached.tryEmitEmpty());
+        Class<? extends Exception> expected = refused ? IllegalArgumentException.class : upstreamError.getClass();
+        List<Throwable> dropped = java.util.Collections.synchronizedList(new ArrayList<>());
+        reactor.core.publisher.Hooks.onErrorDropped(dropped::add);
         try (Peer stalled = Peer.sh("exec 3< " + fifo + "; exec sleep 60")) {
             StepVerifier verifier = StepVerifier.create(pipe.writeLines(upstream.hide()))
                     .expectErrorSatisfies(e -> {
                         assertThat(e).isInstanceOf(expected);
+                        if (takesNone) {
+                            assertThat(e).isSameAs(upstreamError);
+                            return; // the broken pipe went to onErrorDropped, checked below
+                        }
                         assertThat(e.getSuppressed()).as("the later failure, suppressed")
                                 .anySatisfy(s -> assertThat(s).isInstanceOf(BrokenPipeException.class)
                                         .hasMessageContaining(pipe.path() + ": the reader went away"));
@@ -213,6 +221,23 @@ class WriteLinesTest extends FifoTestCase {
                     "the writer waits for room in the full pipe");
             FifoTestSupport.killTree(stalled);
             verifier.verify(WAIT);
+            if (takesNone) {
+                assertThat(dropped).as("the broken pipe, which the error could not take").singleElement()
+                        .isInstanceOf(BrokenPipeException.class);
+            } else {
+                assertThat(dropped).as("errors dropped").isEmpty();
+            }
+        } finally {
+            reactor.core.publisher.Hooks.resetOnErrorDropped();
+        }
+    }
+
+    /** An exception built with suppression disabled: addSuppressed leaves it as it is. */
+    static final class UnsuppressibleFailure extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        UnsuppressibleFailure(String message) {
+            super(message, null, false, true);
         }
     }
 
