@@ -157,8 +157,7 @@ class BytesTest extends FifoTestCase {
             try {
                 // the writer's wait for room is armed: the pipe is full, and every buffer it asked
                 // for is taken (Flux.generate emits within request), so none is taken until room
-                LinesTest.awaitCondition(() -> waitersOn(pipe.path()).stream().anyMatch(w -> w.contains(", armed")),
-                        "the writer waits for room in the full pipe");
+                FifoTestSupport.awaitWriterWaitingForRoom(pipe.path());
                 // the pipe (64 KiB), the batch (64 KiB), the 256 KiB asked ahead and one in hand
                 assertThat(emitted.get()).as("64 KiB buffers taken from the upstream (empty first: %s)", emptyFirst)
                         .isLessThanOrEqualTo(emptyFirst ? 9 : 8);

@@ -192,8 +192,7 @@ class FifoSinkTest extends FifoTestCase {
                 emitRetryingOnOverflow(sink, line);
             }
             assertThat(sink.tryEmitError(new IllegalStateException("producer failed"))).isEqualTo(EmitResult.OK);
-            LinesTest.awaitCondition(() -> FifoTestSupport.waitersOn(pipe.path()).stream().anyMatch(w -> w.contains(", armed")),
-                    "the writer waits for room in the full pipe");
+            FifoTestSupport.awaitWriterWaitingForRoom(pipe.path());
             FifoTestSupport.killTree(stalled);
             StepVerifier.create(sink.done())
                     .expectErrorSatisfies(e -> {

@@ -210,6 +210,12 @@ public final class FifoTestSupport {
         return found;
     }
 
+    /** Waits until the writer into {@code fifo} has armed its wait for room: the pipe is full. */
+    public static void awaitWriterWaitingForRoom(Path fifo) throws Exception {
+        LinesTest.awaitCondition(() -> waitersOn(fifo).stream().anyMatch(w -> w.contains(", armed")),
+                "the writer waits for room in the full pipe");
+    }
+
     /**
      * Waits until the poller has no waiter registered, then asserts it: a test that ends with a
      * subscription still waiting leaks it, and keeps the poller thread alive for the next test.

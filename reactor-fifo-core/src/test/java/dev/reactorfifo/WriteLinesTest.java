@@ -217,8 +217,7 @@ class WriteLinesTest extends FifoTestCase {
             // the error has reached the writer (or it refused the line), and the lines before it
             // wait for room in the full pipe (the 64 KiB a pipe holds by default, and the batch)
             StepVerifier.create(errorReached.asMono()).as("the error reached the writer").expectComplete().verify(WAIT);
-            LinesTest.awaitCondition(() -> FifoTestSupport.waitersOn(pipe.path()).stream().anyMatch(w -> w.contains(", armed")),
-                    "the writer waits for room in the full pipe");
+            FifoTestSupport.awaitWriterWaitingForRoom(pipe.path());
             FifoTestSupport.killTree(stalled);
             verifier.verify(WAIT);
             if (takesNone) {
@@ -259,8 +258,7 @@ class WriteLinesTest extends FifoTestCase {
             try {
                 // the writer's wait for room is armed: the pipe is full, and every line it asked
                 // for is taken (Flux.generate emits within request), so none is taken until room
-                LinesTest.awaitCondition(() -> FifoTestSupport.waitersOn(pipe.path()).stream().anyMatch(w -> w.contains(", armed")),
-                        "the writer waits for room in the full pipe");
+                FifoTestSupport.awaitWriterWaitingForRoom(pipe.path());
                 // the pipe (64 KiB), the batch (64 KiB), the 256 KiB asked ahead and one in hand
                 assertThat(emitted.get()).as("64 KiB lines taken from the upstream").isLessThanOrEqualTo(emptyFirst ? 9 : 8);
             } finally {
@@ -283,8 +281,7 @@ class WriteLinesTest extends FifoTestCase {
         try (Peer stalled = Peer.sh("exec 3< " + fifo + "; exec sleep 60")) {
             Disposable writer = pipe.writeLines(upstream.hide()).subscribe(v -> { }, e -> { });
             try {
-                LinesTest.awaitCondition(() -> FifoTestSupport.waitersOn(pipe.path()).stream().anyMatch(w -> w.contains(", armed")),
-                        "the writer waits for room in the full pipe");
+                FifoTestSupport.awaitWriterWaitingForRoom(pipe.path());
                 // the 64 asked for while the lines were short, then the pipe and the batch
                 assertThat(longOnes.get()).as("64 KiB lines taken from the upstream").isBetween(1L, 64L + 4);
             } finally {
